@@ -1,0 +1,105 @@
+/**
+ * The board on the Espruino interpreter: timers and `getTime()` for the clock, `E.hwRand()` for
+ * randomness, `require("Wifi")` for the radio where the firmware has one (ESP32, Espruino WiFi).
+ *
+ * Where the firmware has no Wifi module (the Linux and RP2040 builds), every connect answers
+ * `no-radio` and the manager stays offline: nothing throws. Espruino throws on
+ * `clearTimeout(undefined)` and clears every timer on `clearTimeout()`, so the clock guards both.
+ * Every callback is delivered from a timer, never synchronously, as on every other board.
+ */
+import type { Board, Clock, Wifi } from "../types.js";
+import { loadModule } from "./modules.js";
+
+/** The parts of Espruino's Wifi module this board uses (ESP32 and Espruino WiFi agree here). */
+interface EspruinoWifi {
+  connect(ssid: string, options: { password: string }, done: (error: unknown) => void): void;
+  disconnect(done?: () => void): void;
+  getIP(done: (error: unknown, info: { ip: string }) => void): void;
+  on(event: "disconnected", listener: (details: unknown) => void): void;
+  removeListener(event: "disconnected", listener: (details: unknown) => void): void;
+}
+
+declare function getTime(): number;
+declare const E: { hwRand(): number };
+declare const process: { memory(): { free: number; usage: number } };
+
+const clock: Clock = {
+  now: () => Math.floor(getTime() * 1000),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => {
+    if (id !== undefined && id !== null) clearTimeout(id as ReturnType<typeof setTimeout>);
+  },
+};
+
+function loadWifiModule(): EspruinoWifi | null {
+  try {
+    return loadModule<EspruinoWifi>("Wifi");
+  } catch (_) {
+    return null;
+  }
+}
+
+const later = (fn: () => void) => clock.setTimeout(fn, 0);
+
+/** A radio that is not there: every operation answers `no-radio`. */
+const absentRadio: Wifi = {
+  connect: (_creds, done) => {
+    const timer = later(() => done("no-radio"));
+    return () => clock.clearTimeout(timer);
+  },
+  disconnect: () => {},
+  probe: (done) => {
+    const timer = later(() => done("no-radio"));
+    return () => clock.clearTimeout(timer);
+  },
+  onLinkLost: () => () => {},
+};
+
+function espruinoRadio(module: EspruinoWifi): Wifi {
+  return {
+    connect: (creds, done) => {
+      let live = true;
+      module.connect(creds.ssid, { password: creds.password }, (error) => {
+        if (live) later(() => done(error ? String(error) : null));
+      });
+      return () => {
+        live = false;
+      };
+    },
+    disconnect: () => module.disconnect(),
+    // An address means the station finished DHCP; the module offers no cheaper traffic check.
+    probe: (done) => {
+      let live = true;
+      module.getIP((error, info) => {
+        if (!live) return;
+        if (error) done(String(error));
+        else done(info?.ip && info.ip !== "0.0.0.0" ? null : "no address");
+      });
+      return () => {
+        live = false;
+      };
+    },
+    onLinkLost: (listener) => {
+      const handler = () => listener("disconnected");
+      module.on("disconnected", handler);
+      return () => module.removeListener("disconnected", handler);
+    },
+  };
+}
+
+export function createEspruinoBoard(
+  deviceId: string,
+  firmwareVersion: string,
+): Board & {
+  hasRadio: boolean;
+} {
+  const module = loadWifiModule();
+  return {
+    clock,
+    wifi: module ? espruinoRadio(module) : absentRadio,
+    hasRadio: module !== null,
+    random: () => (E.hwRand() >>> 0) / 4294967296,
+    info: { deviceId, firmwareVersion, freeMemory: () => process.memory().free },
+    log: (line) => console.log(line),
+  };
+}

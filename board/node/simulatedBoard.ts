@@ -1,0 +1,39 @@
+/**
+ * A board made of simulated parts on any clock: the same `Board` the device has, with a
+ * `SimulatedRadio` for WiFi and a seeded random source, so a run is reproduced from its seed.
+ * It holds no Node API itself (the trace bundle runs it inside Espruino); what differs between
+ * hosts, such as free memory and where console lines go, is passed in.
+ */
+import { seededRandom } from "../../runtime/random.js";
+import type { Board, Clock } from "../types.js";
+import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
+
+export interface SimulatedBoardOptions {
+  clock: Clock;
+  seed: number;
+  deviceId?: string;
+  firmwareVersion?: string;
+  radio?: RadioOptions;
+  freeMemory: () => number;
+  log: (line: string) => void;
+}
+
+export interface SimulatedBoard extends Board {
+  radio: SimulatedRadio;
+}
+
+export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedBoard {
+  const radio = new SimulatedRadio(options.clock, options.radio);
+  return {
+    clock: options.clock,
+    wifi: radio,
+    radio,
+    random: seededRandom(options.seed),
+    info: {
+      deviceId: options.deviceId ?? "sim-0001",
+      firmwareVersion: options.firmwareVersion ?? "0.1.0-sim",
+      freeMemory: options.freeMemory,
+    },
+    log: options.log,
+  };
+}

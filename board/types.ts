@@ -1,0 +1,116 @@
+/**
+ * The board seam: everything that touches hardware, the network or time goes through a `Board`.
+ *
+ * Machines never see a board; actors do. `board/espruino` implements it on the interpreter's
+ * modules, `board/node` on Node (real loopback sockets, or a virtual clock and simulated radio).
+ * Callbacks rather than promises where the device's own API is callback-shaped: a callback
+ * delivered on the board's clock keeps a simulation deterministic, with no microtask ordering
+ * to depend on, and costs no promise allocation on the device.
+ */
+
+/** The clock is handed to XState as its `clock` option, so `after` delays run on it too. */
+export interface Clock {
+  /** Milliseconds on this board's time line (virtual in simulation). */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Must accept `undefined` and unknown ids (Espruino throws on those: the board guards). */
+  clearTimeout(id: unknown): void;
+}
+
+export interface WifiCredentials {
+  ssid: string;
+  password: string;
+}
+
+/** Why a connect failed: `no-radio` means this board has no WiFi at all and retrying is futile. */
+export type WifiError = "no-radio" | "auth-failed" | "no-ap" | "timeout" | "busy" | string;
+
+export interface Wifi {
+  /**
+   * Starts joining `creds.ssid`; calls `done` exactly once, with null on association or an
+   * error. The returned function abandons the attempt: `done` is then never called.
+   */
+  connect(creds: WifiCredentials, done: (error: WifiError | null) => void): () => void;
+  disconnect(): void;
+  /**
+   * Checks that the link carries traffic (not only that it is associated); calls `done` once
+   * with null or the reason it does not. The returned function abandons the probe.
+   */
+  probe(done: (error: string | null) => void): () => void;
+  /** Subscribes to the radio losing its link; returns the unsubscribe function. */
+  onLinkLost(listener: (reason: string) => void): () => void;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Http {
+  /** Calls `done` once with a response or an error (timeouts included); returns an abort. */
+  request(req: HttpRequest, done: (error: string | null, res?: HttpResponse) => void): () => void;
+}
+
+export interface Udp {
+  /** Opens a socket; `onMessage` is called for each datagram received until it is closed. */
+  open(onMessage: (data: Uint8Array, from: { address: string; port: number }) => void): {
+    send(data: Uint8Array, address: string, port: number): void;
+    close(): void;
+  };
+}
+
+/** Flash storage with Espruino's limits: flat names of at most 28 characters. */
+export interface Storage {
+  read(name: string): string | undefined;
+  /** Returns false when the flash is full (nothing is written then). */
+  write(name: string, data: string): boolean;
+  append(name: string, data: string): boolean;
+  erase(name: string): void;
+  list(prefix?: string): string[];
+  freeBytes(): number;
+}
+
+export interface Watchdog {
+  enable(timeoutMs: number): void;
+  kick(): void;
+}
+
+export interface Crypto {
+  sha256(data: Uint8Array): Uint8Array;
+  randomBytes(n: number): Uint8Array;
+}
+
+export interface BoardInfo {
+  deviceId: string;
+  firmwareVersion: string;
+  /** Free heap: JsVars on Espruino, bytes on Node. */
+  freeMemory(): number;
+}
+
+export interface Board {
+  clock: Clock;
+  wifi: Wifi;
+  /** A uniform random number in [0, 1): seedable in simulation, hardware noise on the device. */
+  random(): number;
+  info: BoardInfo;
+  log(line: string): void;
+}
+
+/** The optional seams the later managers need; a board implements them as they arrive. */
+export interface FullBoard extends Board {
+  http: Http;
+  udp: Udp;
+  storage: Storage;
+  watchdog: Watchdog;
+  crypto: Crypto;
+  reset(reason: string): void;
+}
