@@ -1,0 +1,91 @@
+/**
+ * A whole simulated device: the controller and its managers, built exactly as the firmware
+ * builds them (`actors/device.ts`), on a simulated board. Tests and fleet runs put it on a
+ * `VirtualClock`; `npm start` puts it on the real clock. Every state change of every actor is
+ * handed to `onTransition`, which is what traces, the console view and tests observe.
+ */
+import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
+import { createDeviceMachine, type ManagerLog } from "../actors/device.js";
+import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
+import type { RadioOptions } from "../board/node/simulatedRadio.js";
+import type { Clock } from "../board/types.js";
+import type { NetworkContext, NetworkSettings } from "../machines/network.js";
+
+export interface Transition {
+  at: number;
+  actor: string;
+  /** Flattened state value, e.g. `connected.probing`. */
+  state: string;
+  event: string;
+  snapshot: { value: unknown; context: unknown };
+}
+
+export interface SimulatedDeviceOptions {
+  clock: Clock;
+  seed: number;
+  network?: Partial<NetworkSettings>;
+  radio?: RadioOptions;
+  log?: ManagerLog;
+  onTransition?: (transition: Transition) => void;
+  /** Forwarded to XState, e.g. the Stately inspector's `inspect`. */
+  inspect?: (event: InspectionEvent) => void;
+}
+
+/** Flattens a state value: `connected.probing`; parallel regions joined by commas. */
+export function stateName(value: unknown): string {
+  if (typeof value === "string") return value;
+  const regions = value as Record<string, unknown>;
+  return Object.keys(regions)
+    .map((key) => {
+      const inner = stateName(regions[key]);
+      return inner === "" ? key : `${key}.${inner}`;
+    })
+    .join(",");
+}
+
+/** The settings that join the simulated radio's access point. */
+export const SIMULATED_AP = { ssid: "sim-ap", password: "sim-password" };
+
+export function simulateDevice(options: SimulatedDeviceOptions) {
+  const board: SimulatedBoard = createSimulatedBoard({
+    clock: options.clock,
+    seed: options.seed,
+    radio: options.radio,
+    freeMemory: () => 0,
+    log: () => {},
+  });
+  const log: ManagerLog = options.log ?? (() => {});
+  const lastState: Record<string, string> = {};
+  const inspect = (event: InspectionEvent) => {
+    options.inspect?.(event);
+    if (event.type !== "@xstate.snapshot" || !options.onTransition) return;
+    const ref = event.actorRef as AnyActorRef;
+    const snapshot = event.snapshot as { value?: unknown; context?: unknown };
+    if (snapshot.value === undefined) return;
+    const state = stateName(snapshot.value);
+    if (lastState[ref.id] === state) return;
+    lastState[ref.id] = state;
+    options.onTransition({
+      at: options.clock.now(),
+      actor: ref.id,
+      state,
+      event: event.event.type,
+      snapshot: { value: snapshot.value, context: snapshot.context },
+    });
+  };
+  const actor = createActor(createDeviceMachine(board, log), {
+    clock: options.clock,
+    input: {
+      network: { seed: options.seed, settings: Object.assign({}, SIMULATED_AP, options.network) },
+    },
+    // XState builds an inspection event for every action and microstep once anything inspects:
+    // only pay for that when someone watches.
+    inspect: options.onTransition || options.inspect ? inspect : undefined,
+  });
+  const network = () => {
+    const ref = actor.getSnapshot().children.network;
+    if (!ref) throw new Error("the network manager is not running");
+    return ref.getSnapshot() as { value: unknown; context: NetworkContext };
+  };
+  return { board, actor, network };
+}
