@@ -1,0 +1,36 @@
+/**
+ * `npm run build`: writes the firmware (`dist/espruino.js`), the interpreter trace
+ * (`dist/espruino-trace.js`) and the shim prelude both start with (`dist/prelude.js`), and
+ * prints each one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
+ * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { lowerForEspruino } from "./espruino/pipeline.js";
+
+const BUNDLES = [
+  { out: "dist/espruino.js", entry: "scripts/entries/espruino.ts" },
+  { out: "dist/espruino-trace.js", entry: "scripts/entries/espruino-trace.ts" },
+];
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+function report(file: string, code: string): void {
+  const bytes = Buffer.byteLength(code);
+  const gzip = gzipSync(code).length;
+  console.log(
+    `${file.padEnd(24)} ${String(bytes).padStart(7)} B (${kib(bytes)})  gzip ${String(gzip).padStart(6)} B (${kib(gzip)})`,
+  );
+}
+
+const readable = process.argv.includes("--readable");
+mkdirSync("dist", { recursive: true });
+const prelude = await lowerForEspruino("runtime/shims/prelude.ts", readable);
+writeFileSync("dist/prelude.js", prelude.code);
+report("dist/prelude.js", prelude.code);
+for (const bundle of BUNDLES) {
+  const lowered = await lowerForEspruino(bundle.entry, readable);
+  const code = `${prelude.code}\n${lowered.code}`;
+  writeFileSync(bundle.out, code);
+  report(bundle.out, code);
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs a bundle on the real Espruino interpreter (the Linux target at `ESPRUINO_BIN`) the way a
+ * board runs it: first written into Storage, then evaluated from there, so function code stays
+ * in flash instead of being copied into RAM. Each run gets a fresh working directory, because
+ * the Linux target keeps its flash in `espruino.flash` beside it.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface InterpreterRun {
+  output: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+/** Storage writes are chunked: one huge string literal would itself need that much RAM. */
+const CHUNK = 4096;
+
+function runScript(bin: string, cwd: string, script: string, timeoutMs: number) {
+  const file = join(cwd, `step-${Date.now()}.js`);
+  writeFileSync(file, script);
+  return new Promise<InterpreterRun>((resolve) => {
+    // stdin stays open until the run ends: the Linux target quits when its stdin closes.
+    const child = spawn(bin, [file], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    let timedOut = false;
+    child.stdout.on("data", (d) => {
+      output += d;
+    });
+    child.stderr.on("data", (d) => {
+      output += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("close", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ output, exitCode, timedOut });
+    });
+  });
+}
+
+/**
+ * Writes `code` into Storage as `name`, then evaluates it from Storage followed by `epilogue`
+ * (which should end with `quit()`). Returns the console output of the second run.
+ */
+export async function runFromStorage(options: {
+  bin: string;
+  code: string;
+  name: string;
+  epilogue: string;
+  timeoutMs: number;
+}): Promise<InterpreterRun> {
+  const cwd = mkdtempSync(join(tmpdir(), "espruino-"));
+  try {
+    const { bin, code, name } = options;
+    const writes: string[] = [`var S = require("Storage"); S.erase(${JSON.stringify(name)});`];
+    for (let offset = 0; offset < code.length; offset += CHUNK) {
+      const chunk = JSON.stringify(code.slice(offset, offset + CHUNK));
+      writes.push(`S.write(${JSON.stringify(name)}, ${chunk}, ${offset}, ${code.length});`);
+    }
+    writes.push(`console.log("STORED " + (S.read(${JSON.stringify(name)}) || "").length); quit();`);
+    const store = await runScript(bin, cwd, writes.join("\n"), options.timeoutMs);
+    const stored = store.output.match(/STORED (\d+)/);
+    if (!stored || Number(stored[1]) !== code.length) {
+      throw new Error(`could not write ${name} into Storage:\n${store.output.slice(-2000)}`);
+    }
+    return await runScript(
+      bin,
+      cwd,
+      `eval(require("Storage").read(${JSON.stringify(name)}));\n${options.epilogue}`,
+      options.timeoutMs,
+    );
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * `npm run test:espruino`: the bundles on the real interpreter at `ESPRUINO_BIN`.
+ *
+ * 1. `dist/espruino-trace.js`, run from Storage, must print the same trace as the same scenario
+ *    on Node, line for line; the JsVars it uses are printed.
+ * 2. `dist/espruino.js`, the firmware, must start on the Linux target (which has no Wifi module)
+ *    without an uncaught exception, say that it has no radio, and keep running; the JsVars it
+ *    uses after start-up are printed.
+ *
+ * Without `ESPRUINO_BIN` it says that it skipped and succeeds, so `npm test` runs anywhere.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { runNetworkTrace } from "../simulations/networkTrace.js";
+import { runFromStorage } from "./espruino/interpreter.js";
+import { firstDifference, parseTraceOutput } from "./espruino/trace.js";
+
+const bin = process.env.ESPRUINO_BIN;
+if (!bin) {
+  console.log(
+    "test:espruino: SKIPPED: ESPRUINO_BIN is not set, so the bundles did not run on the real " +
+      "interpreter (set it to an Espruino Linux build; see README.md).",
+  );
+  process.exit(0);
+}
+for (const file of ["dist/espruino.js", "dist/espruino-trace.js"]) {
+  if (!existsSync(file)) {
+    console.error(`test:espruino: ${file} is missing: run npm run build first`);
+    process.exit(1);
+  }
+}
+
+const failures: string[] = [];
+
+const traceRun = await runFromStorage({
+  bin,
+  code: readFileSync("dist/espruino-trace.js", "utf8"),
+  name: "trace.js",
+  epilogue: "quit();",
+  timeoutMs: 120_000,
+});
+const trace = parseTraceOutput(traceRun.output);
+const expected = runNetworkTrace();
+const difference = firstDifference(expected, trace.lines);
+if (trace.declaredCount === null) {
+  failures.push(
+    `trace: the interpreter never finished the trace:\n${traceRun.output.slice(-3000)}`,
+  );
+} else if (difference !== null) {
+  failures.push(`trace: differs from Node's: ${difference}`);
+} else {
+  console.log(`trace: ${trace.lines.length} lines, identical to Node's`);
+}
+console.log(`trace: JsVars in use after the run: ${trace.jsVars}`);
+
+const firmwareRun = await runFromStorage({
+  bin,
+  code: readFileSync("dist/espruino.js", "utf8"),
+  name: "firmware.js",
+  epilogue:
+    'setTimeout(function () { console.log("JSVARS " + process.memory().usage); quit(); }, 3000);',
+  timeoutMs: 60_000,
+});
+const firmwareOut = firmwareRun.output;
+const firmwareVars = parseTraceOutput(firmwareOut).jsVars;
+if (/Uncaught|ReferenceError|SyntaxError|TypeError/.test(firmwareOut)) {
+  failures.push(`firmware: error on the interpreter:\n${firmwareOut.slice(-3000)}`);
+} else if (
+  !/no Wifi module/.test(firmwareOut) ||
+  !/no WiFi radio: staying offline/.test(firmwareOut)
+) {
+  failures.push(`firmware: did not report the missing radio:\n${firmwareOut.slice(-3000)}`);
+} else if (firmwareVars === null) {
+  failures.push(`firmware: stopped before its start-up finished:\n${firmwareOut.slice(-3000)}`);
+} else {
+  console.log("firmware: started, reported no radio, no uncaught exception");
+}
+console.log(`firmware: JsVars in use 3 s after start-up: ${firmwareVars}`);
+
+if (failures.length > 0) {
+  for (const f of failures) console.error(`test:espruino: FAILED: ${f}`);
+  process.exit(1);
+}
+console.log("test:espruino: passed on the real interpreter");
