@@ -10,10 +10,12 @@
  * installed, in a fixed order, e.g. `["Map", "Array.from", "Array.prototype.flat"]`.
  * `AbortSignal` is installed with `AbortController` (the shim controller makes shim signals).
  *
- * One exception to "only what is missing": where iteration goes through the `"@@iterator"` key
- * (the target has no native `Symbol.iterator`), a native `Object.fromEntries` that cannot read such
- * an iterable (Espruino's reads arrays only) is replaced, because xstate passes it Maps (see
- * object.ts). It is then listed as "Object.fromEntries".
+ * Exceptions to "only what is missing", each replacing a native found faulty by a probe, and then
+ * listed like the rest: `Object.defineProperty` where it wipes values (defineProperty.ts);
+ * `Object.fromEntries` where iteration goes through the `"@@iterator"` key and the native cannot
+ * read such an iterable (Espruino's reads arrays only; xstate passes it Maps, see object.ts); and
+ * `String.prototype.indexOf`, `includes` and `replace` where they match past the end of the text
+ * (stringSearch.ts).
  */
 import { AbortControllerShim, AbortSignalShim } from "./abort";
 import { arrayFlat, arrayFlatMap, arrayFrom } from "./array";
@@ -22,6 +24,7 @@ import { keepingValue, losesValueWithoutOne } from "./defineProperty";
 import { defineHidden } from "./hidden";
 import { numberIsFinite, numberIsNaN } from "./number";
 import { objectFromEntries, objectIs, readsStringKeyedIterables } from "./object";
+import { exactIncludes, exactIndexOf, exactReplace, overrunsEnd } from "./stringSearch";
 import { SymbolShim } from "./symbol";
 import { WeakMapShim, WeakSetShim } from "./weakMap";
 
@@ -40,12 +43,28 @@ function provide(
 }
 
 /**
- * Defines a method on the built-in class `target[className]` (or on its prototype) unless it has
- * one. On Espruino, a built-in class read off the global object before any code named it (as
- * `target.Number` here, while the program never wrote `Number`) is a temporary copy, and what is
- * defined on it is lost; so when the method cannot be read back, the copy is stored on the global
- * object, which then holds it for good (as it does once code names the class).
+ * Defines a method on the built-in class `target[className]` (or on its prototype). On Espruino,
+ * a built-in class read off the global object before any code named it (as `target.Number` here,
+ * while the program never wrote `Number`) is a temporary copy, and what is defined on it is lost;
+ * so when the method cannot be read back, the copy is stored on the global object, which then
+ * holds it for good (as it does once code names the class).
  */
+function defineMember(
+  installed: string[],
+  target: any,
+  className: string,
+  onPrototype: boolean,
+  name: string,
+  value: unknown,
+): void {
+  const owningClass = target[className];
+  defineHidden(onPrototype ? owningClass.prototype : owningClass, name, value);
+  const readBack = onPrototype ? target[className].prototype : target[className];
+  if (readBack[name] !== value) target[className] = owningClass;
+  installed.push(className + (onPrototype ? ".prototype." : ".") + name);
+}
+
+/** Defines the method unless the class (or its prototype) already has one. */
 function provideMember(
   installed: string[],
   target: any,
@@ -57,24 +76,8 @@ function provideMember(
   const owningClass = target[className];
   if (owningClass == null) return;
   const owner = onPrototype ? owningClass.prototype : owningClass;
-  const path = className + (onPrototype ? ".prototype." : ".") + name;
-  if (!provide(installed, owner, path, name, value)) return;
-  const readBack = onPrototype ? target[className].prototype : target[className];
-  if (readBack[name] !== value) target[className] = owningClass;
-}
-
-/** Replaces a faulty built-in method, keeping it where `provideMember` keeps what it adds. */
-function replaceMember(
-  installed: string[],
-  target: any,
-  className: string,
-  name: string,
-  value: unknown,
-): void {
-  const owningClass = target[className];
-  defineHidden(owningClass, name, value);
-  if (target[className][name] !== value) target[className] = owningClass;
-  installed.push(`${className}.${name}`);
+  if (owner == null || typeof owner[name] === "function") return;
+  defineMember(installed, target, className, onPrototype, name, value);
 }
 
 /** Whether the target iterates through `"@@iterator"` (its `Symbol.iterator` is no symbol). */
@@ -88,10 +91,11 @@ export function installShims(target: any): string[] {
   // First: every shim below, and Babel's class helpers, define properties.
   const object = target.Object;
   if (object != null && losesValueWithoutOne(object.defineProperty)) {
-    replaceMember(
+    defineMember(
       installed,
       target,
       "Object",
+      false,
       "defineProperty",
       keepingValue(object.defineProperty),
     );
@@ -115,7 +119,18 @@ export function installShims(target: any): string[] {
     iteratesByStringKey(target) &&
     !readsStringKeyedIterables(object.fromEntries)
   ) {
-    replaceMember(installed, target, "Object", "fromEntries", objectFromEntries);
+    defineMember(installed, target, "Object", false, "fromEntries", objectFromEntries);
+  }
+  // Espruino resolves a string's built-in methods natively: `String.prototype.indexOf` reads as
+  // undefined there while `"".indexOf` is the function (and a prototype property overrides it).
+  const string = target.String;
+  const nativeIndexOf = string?.prototype.indexOf || "".indexOf;
+  if (string != null && overrunsEnd(nativeIndexOf)) {
+    const indexOf = exactIndexOf(nativeIndexOf);
+    const replace = exactReplace(string.prototype.replace || "".replace, indexOf);
+    defineMember(installed, target, "String", true, "replace", replace);
+    defineMember(installed, target, "String", true, "includes", exactIncludes(indexOf));
+    defineMember(installed, target, "String", true, "indexOf", indexOf);
   }
   return installed;
 }

@@ -59,6 +59,8 @@ const AMBIGUOUS_METHOD_NAMES: ReadonlySet<string> = new Set([
   "normalize",
   // Missing on Array but present on String (probe: String.prototype.lastIndexOf is a function).
   "lastIndexOf",
+  // A builder's `with(...)`, an immutable record's `with`: far more often not Array's.
+  "with",
   // Not here on purpose: localeCompare. Only String has it and Espruino lacks it, so
   // `x.localeCompare(y)` can only be a call that throws on the board.
 ]);
