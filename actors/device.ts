@@ -1,19 +1,46 @@
 /**
- * The composition root: joins each manager's pure machine to its effects on a given board, and
- * the managers to the controller. The device firmware, the simulator and the tests all build the
- * device here, so what runs on the board is what was simulated.
+ * The composition root: the table of managers the controller supervises, each manager's pure
+ * machine joined to its effects on a given board. The firmware, the simulator and the tests all
+ * build the device here, so what runs on the board is what was simulated. A new manager joins
+ * by one entry in `managerTable`.
  */
 import type { Board } from "../board/types.js";
-import { createControllerMachine } from "../machines/controller.js";
+import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
+import { createLoggerMachine } from "../machines/logger.js";
 import { createNetworkMachine } from "../machines/network.js";
-import type { LogEntry } from "../runtime/log.js";
+import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
 
-/** Where a manager's log lines go; the logger manager will take this over. */
-export type ManagerLog = (manager: string, params: LogEntry) => void;
+/** Where the reason for a supervisor escalation is kept across the reset it causes. */
+export const ESCALATION_FILE = "supervisor.escalation";
 
-export function createDeviceMachine(board: Board, log: ManagerLog) {
-  return createControllerMachine({
-    network: createNetworkMachine(networkEffects(board, (params) => log("network", params))),
+export interface DeviceOptions {
+  /** Sees every line the logger writes, expires or drops (the console view, tests). */
+  observeLog?: (notice: SinkNotice) => void;
+}
+
+export function managerTable(board: Board, options: DeviceOptions = {}): ManagerSpec[] {
+  return [
+    {
+      id: "logger",
+      logic: createLoggerMachine(loggerEffects(board, options.observeLog)),
+      dependsOn: [],
+      requiredForReadiness: true,
+    },
+    {
+      id: "network",
+      logic: createNetworkMachine(networkEffects(board)),
+      dependsOn: ["logger"],
+      requiredForReadiness: true,
+    },
+  ];
+}
+
+export function createDeviceMachine(board: Board, specs: ManagerSpec[]) {
+  return createControllerMachine(specs, {
+    persistEscalation: (reason) => {
+      board.storage.write(ESCALATION_FILE, JSON.stringify({ reason, at: board.clock.now() }));
+    },
+    reset: (reason) => board.reset(reason),
   });
 }

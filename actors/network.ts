@@ -8,12 +8,8 @@
 import { fromCallback } from "xstate";
 import type { Board } from "../board/types.js";
 import type { NetworkEffects, ProbeRequest } from "../machines/network.js";
-import type { LogEntry } from "../runtime/log.js";
 
-export function networkEffects(
-  board: Pick<Board, "wifi" | "clock">,
-  log: (params: LogEntry) => void,
-): NetworkEffects {
+export function networkEffects(board: Pick<Board, "wifi" | "clock">): NetworkEffects {
   const { wifi, clock } = board;
   return {
     connectWifi: fromCallback<any, { ssid: string; password: string }>(({ sendBack, input }) =>
@@ -62,6 +58,5 @@ export function networkEffects(
     }),
 
     disconnectRadio: () => wifi.disconnect(),
-    log,
   };
 }

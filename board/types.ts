@@ -68,14 +68,25 @@ export interface Udp {
   };
 }
 
-/** Flash storage with Espruino's limits: flat names of at most 28 characters. */
+/** The longest file name Espruino's Storage accepts. */
+export const MAX_STORAGE_NAME = 28;
+
+/**
+ * Flash storage with Espruino's limits: flat names of at most 28 characters, no rename, and a
+ * full flash refuses a write rather than throwing (the board catches what the device throws).
+ */
 export interface Storage {
+  /** The whole file, whether written at once or appended to; undefined when absent. */
   read(name: string): string | undefined;
-  /** Returns false when the flash is full (nothing is written then). */
+  /** Replaces the file. False when the flash is full: the old content is then kept. */
   write(name: string, data: string): boolean;
+  /** Adds to the end of the file, creating it. False when the flash is full: nothing is added. */
   append(name: string, data: string): boolean;
   erase(name: string): void;
+  /** Names that start with `prefix`, in no promised order. */
   list(prefix?: string): string[];
+  /** Bytes in the file; 0 when absent. */
+  size(name: string): number;
   freeBytes(): number;
 }
 
@@ -99,18 +110,19 @@ export interface BoardInfo {
 export interface Board {
   clock: Clock;
   wifi: Wifi;
+  storage: Storage;
+  /** Restarts the device, recording why; the simulated board records the call instead. */
+  reset(reason: string): void;
   /** A uniform random number in [0, 1): seedable in simulation, hardware noise on the device. */
   random(): number;
   info: BoardInfo;
   log(line: string): void;
 }
 
-/** The optional seams the later managers need; a board implements them as they arrive. */
+/** The seams the later managers need; a board implements them as they arrive. */
 export interface FullBoard extends Board {
   http: Http;
   udp: Udp;
-  storage: Storage;
   watchdog: Watchdog;
   crypto: Crypto;
-  reset(reason: string): void;
 }

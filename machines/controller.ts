@@ -1,51 +1,364 @@
 /**
  * Controller: the root supervisor, the one place that knows the whole device.
  *
- * It invokes each manager as a child actor and keeps what the children report about the
- * device: for now whether the network is up. Restart strategy, liveness and readiness join here
- * as the managers that need them arrive.
+ * It runs the managers listed in a table (`ManagerSpec`): each is spawned in dependency order
+ * with the system id of its name, and a new manager joins by one more entry, not new logic.
+ *
+ * Restart strategy (one-for-one, as OTP supervisors): a manager that fails (XState's
+ * `xstate.error.actor.<id>`) is restarted alone after a backoff (base·2^n for its n-th restart
+ * within the window, capped); the others are not touched. Every restart counts against the
+ * intensity limit for `windowMs` (default 5 restarts in 60 s, across all managers): one more
+ * escalates. The reason is logged and persisted, the device is reset once with
+ * `supervisor-escalation`, and the controller stops supervising.
+ *
+ * Liveness: every `pingIntervalMs` the controller pings each manager; one that has not answered
+ * by the next ping is named as unresponsive until it answers again. The controller answers
+ * a `PING` from its host with an emitted `PONG`, so a host can tell a live controller from a
+ * wedged one. Readiness is read off the managers' `ready` tags (`readiness()` below).
+ *
+ * Reports a manager sends its parent (`NETWORK_UP`, `LOG_LINES_DROPPED`...) are routed to the
+ * managers whose table entry subscribes to them.
  */
-import { assign, setup } from "xstate";
-import type { NetworkInput, NetworkMachine, NetworkReport } from "./network.js";
+import {
+  type AnyActorRef,
+  type AnyEventObject,
+  type AnyStateMachine,
+  assign,
+  emit,
+  enqueueActions,
+  setup,
+} from "xstate";
+import { backoffCeiling } from "../runtime/backoff.js";
+import { logAction, type PongEvent, READY } from "./supervision.js";
+
+export interface ManagerSpec {
+  id: string;
+  logic: AnyStateMachine;
+  dependsOn: readonly string[];
+  /** The device is ready only while this manager is. */
+  requiredForReadiness: boolean;
+  /** Report types from other managers that this one receives, e.g. `NETWORK_UP`. */
+  subscribes?: readonly string[];
+}
+
+export interface SupervisorSettings {
+  maxRestarts: number;
+  windowMs: number;
+  restartBaseMs: number;
+  restartCapMs: number;
+  /** Also the deadline: a manager that has not answered by the next ping is unresponsive. */
+  pingIntervalMs: number;
+}
 
 export interface ControllerInput {
-  network: NetworkInput;
+  /** Each manager's input, by manager id. */
+  managers: Record<string, unknown>;
+  supervisor?: Partial<SupervisorSettings>;
 }
 
 export interface ControllerContext {
-  /** What each manager starts with: kept so a restarted manager starts the same way. */
   inputs: ControllerInput;
-  networkUp: boolean;
-  /** Why the network last went down, for the operator. */
-  networkDownReason: string | null;
+  settings: SupervisorSettings;
+  /** Restarts of each manager within the window: the n of its next backoff. */
+  restarts: Record<string, number>;
+  restartsInWindow: number;
+  /** Why each manager last failed. */
+  failures: Record<string, string>;
+  pingSeq: number;
+  /** Managers that have not yet answered the ping with this sequence number. */
+  awaiting: Record<string, number>;
+  unresponsive: string[];
+  escalation: string | null;
 }
 
-export interface ControllerManagers {
-  network: NetworkMachine;
+export type ControllerEvent =
+  | { type: "RESTART"; id: string }
+  | { type: "RESTART_EXPIRED"; id: string }
+  | { type: "PING"; seq: number }
+  | PongEvent
+  | AnyEventObject;
+
+export interface ControllerEffects {
+  /** Keeps the escalation's reason where it survives the reset (flash). */
+  persistEscalation: (reason: string) => void;
+  reset: (reason: string) => void;
 }
 
-export function createControllerMachine(managers: ControllerManagers) {
+export const SUPERVISOR_DEFAULTS: SupervisorSettings = {
+  maxRestarts: 5,
+  windowMs: 60_000,
+  restartBaseMs: 1_000,
+  restartCapMs: 30_000,
+  pingIntervalMs: 10_000,
+};
+
+const FAILURE_PREFIX = "xstate.error.actor.";
+
+/** The managers in an order where each comes after those it depends on; throws on a cycle. */
+export function startOrder(specs: readonly ManagerSpec[]): ManagerSpec[] {
+  const byId: Record<string, ManagerSpec> = {};
+  for (const spec of specs) byId[spec.id] = spec;
+  const ordered: ManagerSpec[] = [];
+  const state: Record<string, "visiting" | "done"> = {};
+  const visit = (id: string, from: string) => {
+    if (state[id] === "done") return;
+    if (state[id] === "visiting")
+      throw new Error(`managers depend on each other in a cycle at ${id}`);
+    const spec = byId[id];
+    if (!spec) throw new Error(`manager ${from} depends on ${id}, which is not in the table`);
+    state[id] = "visiting";
+    for (const dep of spec.dependsOn) visit(dep, id);
+    state[id] = "done";
+    ordered.push(spec);
+  };
+  for (const spec of specs) visit(spec.id, spec.id);
+  return ordered;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createControllerMachine(specs: readonly ManagerSpec[], effects: ControllerEffects) {
+  const ordered = startOrder(specs);
+  const specOf = (id: string) => ordered.find((s) => s.id === id);
+  // The table's machines are of many types; XState's typed spawn overloads cannot follow them.
+  const spawnManager = (spec: ManagerSpec, context: ControllerContext) =>
+    [spec.logic, { id: spec.id, systemId: spec.id, input: context.inputs.managers[spec.id] }] as [
+      any,
+      any,
+    ];
+
   return setup({
     types: {
       context: {} as ControllerContext,
-      events: {} as NetworkReport,
+      events: {} as ControllerEvent,
       input: {} as ControllerInput,
+      emitted: {} as { type: "PONG"; seq: number; unresponsive: string[] },
     },
-    actors: { network: managers.network },
+    actions: {
+      log: logAction("controller"),
+      persistEscalation: ({ context }) => effects.persistEscalation(context.escalation ?? ""),
+      reset: () => effects.reset("supervisor-escalation"),
+    },
+    guards: {
+      beyondIntensity: ({ context }) => context.restartsInWindow + 1 > context.settings.maxRestarts,
+    },
+    delays: {
+      pingInterval: ({ context }) => context.settings.pingIntervalMs,
+    },
   }).createMachine({
     id: "controller",
-    context: ({ input }) => ({ inputs: input, networkUp: false, networkDownReason: null }),
-    invoke: {
-      id: "network",
-      systemId: "network",
-      src: "network",
-      input: ({ context }) => context.inputs.network,
-    },
+    context: ({ input }) => ({
+      inputs: input,
+      settings: Object.assign({}, SUPERVISOR_DEFAULTS, input.supervisor),
+      restarts: {},
+      restartsInWindow: 0,
+      failures: {},
+      pingSeq: 0,
+      awaiting: {},
+      unresponsive: [],
+      escalation: null,
+    }),
+    entry: enqueueActions(({ context, enqueue }) => {
+      for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec, context));
+    }),
+    initial: "supervising",
     on: {
-      NETWORK_UP: { actions: assign({ networkUp: true, networkDownReason: null }) },
-      NETWORK_DOWN: {
-        actions: assign({ networkUp: false, networkDownReason: ({ event }) => event.reason }),
+      PING: {
+        actions: emit(({ context, event }) => ({
+          type: "PONG" as const,
+          seq: (event as { seq: number }).seq,
+          unresponsive: context.unresponsive,
+        })),
+      },
+      "*": {
+        actions: enqueueActions(({ event, enqueue }) => {
+          for (const spec of ordered) {
+            if (spec.subscribes?.includes(event.type)) enqueue.sendTo(spec.id, event);
+          }
+        }),
+      },
+    },
+    states: {
+      supervising: {
+        after: {
+          pingInterval: {
+            target: "supervising",
+            reenter: true,
+            actions: enqueueActions(({ context, self, enqueue }) => {
+              // Whoever has not answered the last round by now is unresponsive: the ping
+              // interval is the deadline, which costs no timer of its own.
+              const late = Object.keys(context.awaiting);
+              const newlyLate = late.filter((id) => context.unresponsive.indexOf(id) < 0);
+              if (newlyLate.length > 0) {
+                enqueue({
+                  type: "log",
+                  params: { level: "error", msg: `not answering: ${newlyLate.join(", ")}` },
+                });
+              }
+              const seq = context.pingSeq + 1;
+              const awaiting: Record<string, number> = {};
+              const children = self.getSnapshot().children as Record<string, AnyActorRef>;
+              for (const spec of ordered) {
+                // A failed manager waiting for its restart is restarting, not unresponsive.
+                if (children[spec.id]?.getSnapshot().status !== "active") continue;
+                awaiting[spec.id] = seq;
+                enqueue.sendTo(spec.id, { type: "PING", seq });
+              }
+              enqueue.assign({
+                pingSeq: seq,
+                awaiting,
+                unresponsive: late.filter((id) => awaiting[id] !== undefined),
+              });
+            }),
+          },
+        },
+        on: {
+          PONG: {
+            actions: assign(({ context, event }) => {
+              const pong = event as PongEvent;
+              if (context.awaiting[pong.manager] !== pong.seq) return {};
+              const awaiting = Object.assign({}, context.awaiting);
+              delete awaiting[pong.manager];
+              return {
+                awaiting,
+                unresponsive: context.unresponsive.filter((id) => id !== pong.manager),
+              };
+            }),
+          },
+          "xstate.error.actor.*": [
+            {
+              guard: "beyondIntensity",
+              target: "escalated",
+              actions: assign(({ context, event }) => ({
+                escalation:
+                  `${event.type.slice(FAILURE_PREFIX.length)} failed (${errorText((event as { error?: unknown }).error)}) ` +
+                  `after ${context.restartsInWindow} restart(s) within ${context.settings.windowMs} ms`,
+              })),
+            },
+            {
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                const id = event.type.slice(FAILURE_PREFIX.length);
+                const n = context.restarts[id] ?? 0;
+                const delay = backoffCeiling(
+                  n,
+                  context.settings.restartBaseMs,
+                  context.settings.restartCapMs,
+                );
+                enqueue.assign({
+                  restarts: Object.assign({}, context.restarts, { [id]: n + 1 }),
+                  restartsInWindow: context.restartsInWindow + 1,
+                  failures: Object.assign({}, context.failures, {
+                    [id]: errorText((event as { error?: unknown }).error),
+                  }),
+                });
+                enqueue({
+                  type: "log",
+                  params: {
+                    level: "error",
+                    msg: `${id} failed: ${errorText((event as { error?: unknown }).error)}; restarting in ${delay} ms`,
+                  },
+                });
+                enqueue.raise({ type: "RESTART", id }, { delay });
+                enqueue.raise(
+                  { type: "RESTART_EXPIRED", id },
+                  { delay: context.settings.windowMs },
+                );
+              }),
+            },
+          ],
+          RESTART: {
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              const spec = specOf((event as { id: string }).id);
+              if (!spec) return;
+              enqueue.stopChild(spec.id);
+              enqueue.spawnChild(...spawnManager(spec, context));
+            }),
+          },
+          RESTART_EXPIRED: {
+            actions: assign(({ context, event }) => {
+              const id = (event as { id: string }).id;
+              return {
+                restarts: Object.assign({}, context.restarts, {
+                  [id]: (context.restarts[id] ?? 1) - 1,
+                }),
+                restartsInWindow: context.restartsInWindow - 1,
+              };
+            }),
+          },
+        },
+      },
+      escalated: {
+        entry: [
+          {
+            type: "log",
+            params: ({ context }) => ({
+              level: "error",
+              msg: `supervisor escalation: ${context.escalation}; resetting the device`,
+            }),
+          },
+          "persistEscalation",
+          enqueueActions(({ self, enqueue }) => {
+            for (const id of Object.keys(self.getSnapshot().children)) enqueue.stopChild(id);
+          }),
+          "reset",
+        ],
       },
     },
   });
+}
+
+export type ControllerMachine = ReturnType<typeof createControllerMachine>;
+
+/** What an inspector, a test or the device API reads of a controller's snapshot. */
+interface ControllerSnapshotLike {
+  value: unknown;
+  context: ControllerContext;
+  children: Record<string, AnyActorRef | undefined>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** Each required manager that is not ready, with why. */
+  failing: Record<string, string>;
+}
+
+/** Whether every manager readiness needs is in a `ready` state, naming those that are not. */
+export function readiness(
+  snapshot: ControllerSnapshotLike,
+  specs: readonly ManagerSpec[],
+): Readiness {
+  const failing: Record<string, string> = {};
+  for (const spec of specs) {
+    if (!spec.requiredForReadiness) continue;
+    const child = snapshot.children[spec.id];
+    if (snapshot.value === "escalated") {
+      failing[spec.id] = "supervisor escalated: device resetting";
+    } else if (child?.getSnapshot().status !== "active") {
+      failing[spec.id] = `restarting after: ${snapshot.context.failures[spec.id] ?? "failure"}`;
+    } else {
+      const s = child.getSnapshot() as {
+        hasTag(tag: string): boolean;
+        value: unknown;
+        context?: { lastError?: string | null };
+      };
+      if (!s.hasTag(READY)) {
+        failing[spec.id] =
+          s.context?.lastError ?? (typeof s.value === "string" ? s.value : JSON.stringify(s.value));
+      }
+    }
+  }
+  return { ready: Object.keys(failing).length === 0, failing };
+}
+
+export interface Liveness {
+  live: boolean;
+  unresponsive: string[];
+}
+
+/** Whether every manager answered the controller's last ping in time, naming those that did not. */
+export function liveness(snapshot: ControllerSnapshotLike): Liveness {
+  const unresponsive = snapshot.context.unresponsive;
+  return { live: snapshot.value !== "escalated" && unresponsive.length === 0, unresponsive };
 }

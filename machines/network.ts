@@ -11,7 +11,8 @@
  * A board without a radio answers `no-radio`: the manager logs it once and stays disconnected
  * rather than retrying forever. It tells its parent `NETWORK_UP` on entering `connected` and
  * `NETWORK_DOWN` (with the reason) on leaving it. Settings come at start and by `CONFIGURE`;
- * an invalid setting is refused with the field named and the previous settings stay.
+ * an invalid setting is refused with the field named and the previous settings stay. It is
+ * ready (for the controller's readiness) while connected.
  *
  * Pure: the radio is reached only through the actors and actions handed to
  * `createNetworkMachine`, time only through `after` (the actor's clock) and the `at` stamps the
@@ -28,8 +29,8 @@ import {
   setup,
 } from "xstate";
 import { fullJitter } from "../runtime/backoff.js";
-import type { LogEntry } from "../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
+import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
 
 export interface NetworkSettings {
   ssid: string;
@@ -50,7 +51,8 @@ export type NetworkEvent =
   | { type: "WIFI_FAILED"; error: string }
   | { type: "WIFI_LOST"; reason: string; at: number }
   | { type: "PROBE_OK" }
-  | { type: "PROBE_FAILED"; reason: string; at: number };
+  | { type: "PROBE_FAILED"; reason: string; at: number }
+  | PingEvent;
 
 /** What the manager asks of its link monitor. */
 export interface ProbeRequest {
@@ -94,7 +96,6 @@ export interface NetworkEffects {
    */
   linkMonitor: CallbackActorLogic<ProbeRequest>;
   disconnectRadio: () => void;
-  log: (params: LogEntry) => void;
 }
 
 export const NETWORK_DEFAULTS: NetworkSettings = {
@@ -182,7 +183,7 @@ export function createNetworkMachine(effects: NetworkEffects) {
       linkMonitor: effects.linkMonitor,
     },
     actions: {
-      log: (_, params: LogEntry) => effects.log(params),
+      log: logAction("network"),
       disconnectRadio: () => effects.disconnectRadio(),
       countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
       chooseBackoff: assign(({ context }) => {
@@ -258,6 +259,7 @@ export function createNetworkMachine(effects: NetworkEffects) {
       raise({ type: "CONNECT" }),
     ],
     on: {
+      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeNetworkSettings(context.settings, event.settings);
@@ -333,6 +335,7 @@ export function createNetworkMachine(effects: NetworkEffects) {
         },
       },
       connected: {
+        tags: READY,
         entry: [
           "reportUp",
           {

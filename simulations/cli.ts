@@ -1,28 +1,42 @@
 /**
- * `npm start`: the device on a simulated board, in real time, against a radio that flaps, with
- * one readable line per change of a manager's state and the warnings that explain them.
+ * `npm start`: the device on a simulated board, in real time, against a radio that flaps.
  *
- *   npm start -- --seed 7 --duration 60
+ *   npm start -- --seed 7 --duration 60 --inspect
  *
- * `--seed` makes the radio's flapping and the backoff jitter repeatable; `--duration` stops after
- * that many seconds (runs until Ctrl-C otherwise).
+ * The console shows one readable line per change of a manager's state, the device's readiness
+ * each time it changes, and error-level log lines. The JSON logs go to flash, which the
+ * simulation keeps as real files in `sim-flash/` (one per rotated log file), so a second run
+ * starts on the flash the first one left, as a rebooted device does. `--seed` makes the radio
+ * and the jitter repeatable; `--duration` stops after that many seconds; `--inspect` streams
+ * every actor to the Stately inspector (open the printed URL); `--fresh` erases the flash first.
  */
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { directoryMirror } from "../board/node/fileMirror.js";
+import { FlashStorage } from "../board/node/flashStorage.js";
 import { realClock } from "../board/node/realClock.js";
 import type { NetworkContext } from "../machines/network.js";
-import type { LogEntry } from "../runtime/log.js";
 import { simulateDevice, type Transition } from "./device.js";
+import { type LiveInspector, startInspector } from "./inspector.js";
+
+const FLASH_DIR = "sim-flash";
 
 const { values } = parseArgs({
   options: {
     seed: { type: "string", default: String(Date.now() % 100_000) },
     duration: { type: "string" },
+    inspect: { type: "boolean", default: false },
+    "inspect-port": { type: "string", default: "8080" },
+    fresh: { type: "boolean", default: false },
   },
 });
 const seed = Number(values.seed);
 const duration = values.duration === undefined ? null : Number(values.duration);
-if (!Number.isInteger(seed) || (duration !== null && !(duration > 0))) {
-  console.error("usage: npm start -- [--seed <integer>] [--duration <seconds>]");
+const inspectPort = Number(values["inspect-port"]);
+if (!Number.isInteger(seed) || (duration !== null && !(duration > 0)) || !(inspectPort > 0)) {
+  console.error(
+    "usage: npm start -- [--seed <integer>] [--duration <seconds>] [--inspect] [--inspect-port <port>] [--fresh]",
+  );
   process.exit(2);
 }
 
@@ -31,41 +45,55 @@ const stamp = () => `${((realClock.now() - startedAt) / 1000).toFixed(1).padStar
 const useColour = process.stdout.isTTY;
 const paint = (code: number, text: string) => (useColour ? `\x1b[${code}m${text}\x1b[0m` : text);
 
-function detail(t: Transition): string {
-  const c = t.snapshot.context as NetworkContext;
-  if (t.state === "connecting") return `attempt ${c.attempts}`;
-  if (t.state === "backoff") return `waiting ${c.backoffMs} ms (retry ${c.retry}): ${c.lastError}`;
-  if (t.state.startsWith("connected")) return `up, ${c.connections} connection(s) so far`;
-  return c.lastError ?? "";
-}
-
-const lastTop: Record<string, string> = {};
-function printTransition(t: Transition): void {
-  if (t.actor !== "network") return;
-  // Probes (connected.idle ⇄ connected.probing) every few seconds would bury what matters.
-  const top = t.state.split(".")[0];
-  if (lastTop[t.actor] === top) return;
-  lastTop[t.actor] = top;
-  const colour = top === "connected" ? 32 : top === "backoff" ? 33 : 36;
-  console.log(
-    `${stamp()}  ${t.actor.padEnd(8)} ${paint(colour, top.padEnd(12))} ${paint(2, `on ${eventName(t.event)}`.padEnd(24))} ${detail(t)}`,
-  );
-}
-
-/** Warnings are already on the transition line they cause; errors stand on their own. */
-function printLog(manager: string, entry: LogEntry): void {
-  if (entry.level !== "error") return;
-  console.log(`${stamp()}  ${manager.padEnd(8)} ${paint(31, "error")}: ${entry.msg}`);
-}
-
 /** `xstate.after.backoffDelay.network.backoff` reads as `after backoffDelay`. */
 function eventName(type: string): string {
   return type.startsWith("xstate.after.") ? `after ${type.split(".")[2]}` : type;
 }
 
+function detail(t: Transition): string {
+  if (t.actor !== "network") return "";
+  const c = t.snapshot.context as NetworkContext;
+  if (t.state === "connecting") return `attempt ${c.attempts}`;
+  if (t.state === "backoff") return `waiting ${c.backoffMs} ms (retry ${c.retry}): ${c.lastError}`;
+  if (t.state.startsWith("connected")) return `${c.connections} connection(s) so far`;
+  return c.lastError ?? "";
+}
+
+let lastReadiness = "";
+function printReadiness(): void {
+  const r = device.readiness();
+  const text = r.ready
+    ? paint(32, "READY")
+    : `${paint(31, "NOT READY")}: ${Object.keys(r.failing)
+        .map((id) => `${id} (${r.failing[id]})`)
+        .join(", ")}`;
+  if (text === lastReadiness) return;
+  lastReadiness = text;
+  console.log(`${stamp()}  ${"device".padEnd(10)} ${text}`);
+}
+
+const lastTop: Record<string, string> = {};
+function printTransition(t: Transition): void {
+  // Probes (connected.idle ⇄ connected.probing) every few seconds would bury what matters.
+  const top = t.state.split(".")[0];
+  if (lastTop[t.actor] !== top) {
+    lastTop[t.actor] = top;
+    const colour = top === "connected" || top === "writing" ? 32 : top === "backoff" ? 33 : 36;
+    console.log(
+      `${stamp()}  ${t.actor.padEnd(10)} ${paint(colour, top.padEnd(13))} ${paint(2, `on ${eventName(t.event)}`.padEnd(24))} ${detail(t)}`,
+    );
+  }
+  printReadiness();
+}
+
+if (values.fresh) rmSync(FLASH_DIR, { recursive: true, force: true });
+const storage = new FlashStorage({ mirror: directoryMirror(FLASH_DIR) });
+const inspector: LiveInspector | null = values.inspect ? await startInspector(inspectPort) : null;
+
 const device = simulateDevice({
   clock: realClock,
   seed,
+  storage,
   network: {
     backoffBaseMs: 500,
     backoffCapMs: 8_000,
@@ -73,12 +101,25 @@ const device = simulateDevice({
     connectTimeoutMs: 5_000,
   },
   radio: { connectLatencyMs: 400 },
+  logger: { level: "debug" },
   onTransition: printTransition,
-  log: printLog,
+  inspect: inspector?.inspect,
+  observeLog: (notice) => {
+    if (notice.kind === "dropped") {
+      console.log(
+        `${stamp()}  ${"logger".padEnd(10)} ${paint(33, `${notice.lines} line(s) dropped: flash full`)}`,
+      );
+    } else if (notice.kind === "written" && notice.line.includes('"level":"error"')) {
+      const line = JSON.parse(notice.line) as { manager: string; msg: string };
+      console.log(`${stamp()}  ${line.manager.padEnd(10)} ${paint(31, "error")}: ${line.msg}`);
+    }
+  },
 });
 device.board.radio.flap({ seed, upMs: [6_000, 20_000], downMs: [1_000, 6_000] });
 
-console.log(`SensorsController simulation: seed ${seed}; radio flapping; Ctrl-C to stop.`);
+console.log(`SensorsController simulation, seed ${seed}: a radio that flaps; Ctrl-C stops it.`);
+console.log(`JSON logs: ${FLASH_DIR}/log.* (audit trail: ${FLASH_DIR}/audit.*)`);
+if (inspector) console.log(`Inspector: open ${inspector.url} in a browser`);
 device.actor.start();
 
 function stop(): void {
@@ -88,6 +129,7 @@ function stop(): void {
       `${device.board.radio.stats.drops} drop(s)`,
   );
   device.actor.stop();
+  inspector?.stop();
   process.exit(0);
 }
 process.on("SIGINT", stop);

@@ -5,10 +5,19 @@
  * handed to `onTransition`, which is what traces, the console view and tests observe.
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
-import { createDeviceMachine, type ManagerLog } from "../actors/device.js";
+import { createDeviceMachine, type DeviceOptions, managerTable } from "../actors/device.js";
+import type { FlashStorage } from "../board/node/flashStorage.js";
 import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { RadioOptions } from "../board/node/simulatedRadio.js";
 import type { Clock } from "../board/types.js";
+import {
+  type ControllerContext,
+  liveness,
+  type ManagerSpec,
+  readiness,
+  type SupervisorSettings,
+} from "../machines/controller.js";
+import type { Identity, LoggerSettings } from "../machines/logger.js";
 import type { NetworkContext, NetworkSettings } from "../machines/network.js";
 
 export interface Transition {
@@ -20,12 +29,18 @@ export interface Transition {
   snapshot: { value: unknown; context: unknown };
 }
 
-export interface SimulatedDeviceOptions {
+export interface SimulatedDeviceOptions extends DeviceOptions {
   clock: Clock;
   seed: number;
   network?: Partial<NetworkSettings>;
+  logger?: Partial<LoggerSettings>;
+  supervisor?: Partial<SupervisorSettings>;
+  identity?: Partial<Identity>;
   radio?: RadioOptions;
-  log?: ManagerLog;
+  /** The flash; pass the one of a previous run to simulate a reboot. */
+  storage?: FlashStorage;
+  /** Replaces the manager table, e.g. to add a manager a test controls. */
+  specs?: (board: SimulatedBoard, table: ManagerSpec[]) => ManagerSpec[];
   onTransition?: (transition: Transition) => void;
   /** Forwarded to XState, e.g. the Stately inspector's `inspect`. */
   inspect?: (event: InspectionEvent) => void;
@@ -51,10 +66,12 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     clock: options.clock,
     seed: options.seed,
     radio: options.radio,
+    storage: options.storage,
     freeMemory: () => 0,
     log: () => {},
   });
-  const log: ManagerLog = options.log ?? (() => {});
+  const table = managerTable(board, options);
+  const specs = options.specs ? options.specs(board, table) : table;
   const lastState: Record<string, string> = {};
   const inspect = (event: InspectionEvent) => {
     options.inspect?.(event);
@@ -73,19 +90,46 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
       snapshot: { value: snapshot.value, context: snapshot.context },
     });
   };
-  const actor = createActor(createDeviceMachine(board, log), {
+  const identity: Identity = Object.assign(
+    { device: board.info.deviceId, tenant: "sim-tenant", ns: "sim-ns" },
+    options.identity,
+  );
+  const actor = createActor(createDeviceMachine(board, specs), {
+    id: "controller",
     clock: options.clock,
     input: {
-      network: { seed: options.seed, settings: Object.assign({}, SIMULATED_AP, options.network) },
+      managers: {
+        logger: { identity, settings: options.logger },
+        network: {
+          seed: options.seed,
+          settings: Object.assign({}, SIMULATED_AP, options.network),
+        },
+      },
+      supervisor: options.supervisor,
     },
     // XState builds an inspection event for every action and microstep once anything inspects:
     // only pay for that when someone watches.
     inspect: options.onTransition || options.inspect ? inspect : undefined,
   });
+  const controller = () =>
+    actor.getSnapshot() as unknown as {
+      value: unknown;
+      context: ControllerContext;
+      children: Record<string, AnyActorRef | undefined>;
+    };
+  const child = (id: string) => controller().children[id];
   const network = () => {
-    const ref = actor.getSnapshot().children.network;
+    const ref = child("network");
     if (!ref) throw new Error("the network manager is not running");
     return ref.getSnapshot() as { value: unknown; context: NetworkContext };
   };
-  return { board, actor, network };
+  return {
+    board,
+    actor,
+    specs,
+    child,
+    network,
+    readiness: () => readiness(controller(), specs),
+    liveness: () => liveness(controller()),
+  };
 }

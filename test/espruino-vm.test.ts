@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createEspruinoLikeContext, missingGlobals } from "../scripts/espruino/builtins.js";
 import { firstDifference, parseTraceOutput } from "../scripts/espruino/trace.js";
 import { runNetworkTrace } from "../simulations/networkTrace.js";
+import { fakeEspruinoStorage } from "./support/espruinoModules.js";
 
 function bundle(file: string): string {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
@@ -45,6 +46,7 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
     const out = capture();
     const errors: unknown[] = [];
     const timers: ReturnType<typeof setTimeout>[] = [];
+    const storage = fakeEspruinoStorage();
     const context = createEspruinoLikeContext({
       console: out.console,
       getTime: () => performance.now() / 1000,
@@ -63,7 +65,7 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
       },
       clearTimeout: (t: ReturnType<typeof setTimeout>) => clearTimeout(t),
       require: (name: string) => {
-        if (name === "Storage") return { readJSON: () => undefined };
+        if (name === "Storage") return storage;
         throw new Error(`Module "${name}" not found`);
       },
     });
@@ -74,5 +76,10 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
     const text = out.lines.join("\n");
     expect(text).toContain("this firmware has no Wifi module");
     expect(text).toContain("this board has no WiFi radio: staying offline");
+    // The same line went to flash, as JSON.
+    const logFile = storage.list(undefined, { sf: true }).find((n) => n.startsWith("log."))!;
+    expect(storage.open(logFile, "r").read(10_000)).toContain(
+      '"msg":"this board has no WiFi radio: staying offline","manager":"network"',
+    );
   });
 });

@@ -1,33 +1,30 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/node/virtualClock.js";
 import {
   mergeNetworkSettings,
   NETWORK_DEFAULTS,
   type NetworkContext,
   networkCounters,
 } from "../machines/network.js";
-import type { LogEntry } from "../runtime/log.js";
-import { simulateDevice, type Transition } from "../simulations/device.js";
+import { startDevice } from "./support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-function start(options: Partial<Parameters<typeof simulateDevice>[0]> = {}) {
-  const clock = new VirtualClock();
-  const transitions: Transition[] = [];
-  const logs: LogEntry[] = [];
-  const device = simulateDevice({
-    clock,
-    seed: 1,
-    onTransition: (t) => transitions.push(t),
-    log: (_manager, entry) => logs.push(entry),
-    ...options,
-  });
-  const controller = () => device.actor.getSnapshot().context;
-  const networkStates = () => transitions.filter((t) => t.actor === "network");
-  return { clock, transitions, logs, controller, networkStates, ...device };
+function start(options: Parameters<typeof startDevice>[0] = {}) {
+  const d = startDevice(options);
+  const networkStates = () => d.statesOf("network");
+  const logs = () => d.logsOf("network");
+  /** Whether the last report the controller had from the network said it was up. */
+  const up = () => {
+    const last = d.received
+      .filter((e) => e.type === "NETWORK_UP" || e.type === "NETWORK_DOWN")
+      .at(-1);
+    return last?.type === "NETWORK_UP";
+  };
+  const downReason = () => d.reports("NETWORK_DOWN").at(-1)?.reason;
+  return { ...d, networkStates, logs, up, downReason };
 }
 
 describe("NetworkManager", () => {
@@ -37,19 +34,18 @@ describe("NetworkManager", () => {
     expect(d.network().value).toBe("connecting");
     d.clock.advance(d.board.radio.connectLatencyMs);
     expect(d.network().value).toEqual({ connected: "idle" });
-    expect(d.controller().networkUp).toBe(true);
+    expect(d.up()).toBe(true);
 
     d.clock.advance(MINUTE);
     d.board.radio.drop("beacon timeout");
     expect(d.network().value).toBe("backoff");
-    expect(d.controller()).toMatchObject({
-      networkUp: false,
-      networkDownReason: "beacon timeout",
-    });
+    expect(d.up()).toBe(false);
+    expect(d.downReason()).toBe("beacon timeout");
 
     d.clock.advance(NETWORK_DEFAULTS.backoffBaseMs + d.board.radio.connectLatencyMs);
     expect(d.network().value).toEqual({ connected: "idle" });
-    expect(d.controller().networkUp).toBe(true);
+    expect(d.up()).toBe(true);
+    expect(d.reports("NETWORK_UP").length).toBe(2);
     const counters = networkCounters(d.network().context, d.clock.now());
     expect(counters).toMatchObject({ attempts: 2, connections: 2, reconnects: 1 });
   });
@@ -118,16 +114,19 @@ describe("NetworkManager", () => {
     d.clock.advance(HOUR);
     expect(d.network().value).toBe("disconnected");
     expect(d.network().context.attempts).toBe(1);
-    expect(d.logs.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
-      "this board has no WiFi radio: staying offline",
-    ]);
+    expect(
+      d
+        .logs()
+        .filter((l) => l.level === "error")
+        .map((l) => l.msg),
+    ).toEqual(["this board has no WiFi radio: staying offline"]);
   });
 
   it("disconnects on request, abandoning a join in flight, and connects again on CONNECT", () => {
     const d = start();
     d.actor.start();
     d.network();
-    const network = d.actor.getSnapshot().children.network!;
+    const network = d.child("network")!;
     network.send({ type: "DISCONNECT", at: d.clock.now() });
     expect(d.network().value).toBe("disconnected");
     expect(d.board.radio.stats.connectsInFlight).toBe(0);
@@ -137,10 +136,8 @@ describe("NetworkManager", () => {
     d.clock.advance(SECOND);
     expect(d.network().value).toEqual({ connected: "idle" });
     network.send({ type: "DISCONNECT", at: d.clock.now() });
-    expect(d.controller()).toMatchObject({
-      networkUp: false,
-      networkDownReason: "disconnect requested",
-    });
+    expect(d.up()).toBe(false);
+    expect(d.downReason()).toBe("disconnect requested");
     expect(d.board.radio.isAssociated()).toBe(false);
   });
 
@@ -181,7 +178,14 @@ describe("NetworkManager", () => {
   });
 
   it("runs 24 hours of a flapping radio in well under a second", () => {
-    const d = start({ onTransition: undefined });
+    // The network manager alone under the controller: the whole device's day is in the bench.
+    const d = start({
+      onTransition: undefined,
+      inspect: undefined,
+      observeLog: undefined,
+      specs: (_board, table) =>
+        table.filter((s) => s.id === "network").map((s) => ({ ...s, dependsOn: [] })),
+    });
     d.board.radio.flap({ seed: 9, upMs: [30 * SECOND, 5 * MINUTE], downMs: [SECOND, MINUTE] });
     const began = performance.now();
     d.actor.start();
@@ -227,16 +231,16 @@ describe("NetworkManager settings", () => {
     const d = start({ network: { backoffBaseMs: 2000, backoffCapMs: 30_000 } });
     d.actor.start();
     const before = d.network().context.settings;
-    d.actor.getSnapshot().children.network!.send({ type: "CONFIGURE", settings: changes as never });
+    d.child("network")!.send({ type: "CONFIGURE", settings: changes as never });
     expect(d.network().context.settings).toEqual(before);
-    expect(d.logs.at(-1)).toEqual({ level: "error", msg: `settings refused: ${error}` });
+    expect(d.logs().at(-1)).toEqual({ level: "error", msg: `settings refused: ${error}` });
   });
 
   it("applies valid settings and uses them for the next wait", () => {
     const d = start();
     d.board.radio.failNextConnects(100);
     d.actor.start();
-    d.actor.getSnapshot().children.network!.send({
+    d.child("network")!.send({
       type: "CONFIGURE",
       settings: { backoffBaseMs: 10, backoffCapMs: 20 },
     });
@@ -254,7 +258,7 @@ describe("NetworkManager settings", () => {
     const d = start({ network: { backoffCapMs: 10, backoffBaseMs: 100 } });
     d.actor.start();
     expect(d.network().context.settings).toEqual(NETWORK_DEFAULTS);
-    expect(d.logs[0]).toEqual({
+    expect(d.logs()[0]).toEqual({
       level: "error",
       msg: "settings refused: backoffCapMs: must not be below backoffBaseMs",
     });

@@ -1,6 +1,7 @@
 /**
  * The board on the Espruino interpreter: timers and `getTime()` for the clock, `E.hwRand()` for
- * randomness, `require("Wifi")` for the radio where the firmware has one (ESP32, Espruino WiFi).
+ * randomness, `require("Wifi")` for the radio where the firmware has one (ESP32, Espruino WiFi),
+ * `require("Storage")` for flash and `E.reboot()` for a reset.
  *
  * Where the firmware has no Wifi module (the Linux and RP2040 builds), every connect answers
  * `no-radio` and the manager stays offline: nothing throws. Espruino throws on
@@ -9,6 +10,7 @@
  */
 import type { Board, Clock, Wifi } from "../types.js";
 import { loadModule } from "./modules.js";
+import { espruinoStorage } from "./storage.js";
 
 /** The parts of Espruino's Wifi module this board uses (ESP32 and Espruino WiFi agree here). */
 interface EspruinoWifi {
@@ -20,7 +22,7 @@ interface EspruinoWifi {
 }
 
 declare function getTime(): number;
-declare const E: { hwRand(): number };
+declare const E: { hwRand(): number; reboot(): void };
 declare const process: { memory(): { free: number; usage: number } };
 
 const clock: Clock = {
@@ -98,6 +100,11 @@ export function createEspruinoBoard(
     clock,
     wifi: module ? espruinoRadio(module) : absentRadio,
     hasRadio: module !== null,
+    storage: espruinoStorage(),
+    reset: (reason) => {
+      console.log(`reset: ${reason}`);
+      E.reboot();
+    },
     random: () => (E.hwRand() >>> 0) / 4294967296,
     info: { deviceId, firmwareVersion, freeMemory: () => process.memory().free },
     log: (line) => console.log(line),

@@ -6,6 +6,7 @@
  */
 import { seededRandom } from "../../runtime/random.js";
 import type { Board, Clock } from "../types.js";
+import { FlashStorage } from "./flashStorage.js";
 import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
 
 export interface SimulatedBoardOptions {
@@ -14,20 +15,31 @@ export interface SimulatedBoardOptions {
   deviceId?: string;
   firmwareVersion?: string;
   radio?: RadioOptions;
+  /** The flash; a fresh empty one when absent. Pass the same one again to simulate a reboot. */
+  storage?: FlashStorage;
   freeMemory: () => number;
   log: (line: string) => void;
 }
 
 export interface SimulatedBoard extends Board {
   radio: SimulatedRadio;
+  storage: FlashStorage;
+  /** Every `reset(reason)` the device asked for, in order: a simulated board does not restart. */
+  resets: string[];
 }
 
 export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedBoard {
   const radio = new SimulatedRadio(options.clock, options.radio);
+  const resets: string[] = [];
   return {
     clock: options.clock,
     wifi: radio,
     radio,
+    storage: options.storage ?? new FlashStorage(),
+    resets,
+    reset: (reason) => {
+      resets.push(reason);
+    },
     random: seededRandom(options.seed),
     info: {
       deviceId: options.deviceId ?? "sim-0001",

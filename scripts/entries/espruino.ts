@@ -1,30 +1,32 @@
 /**
  * Entry of `dist/espruino.js`, the firmware: builds the device on the Espruino board and starts
  * it as the global `device`. WiFi credentials come from `wifi.json` in Storage
- * (`{"ssid": "...", "password": "..."}`).
+ * (`{"ssid": "...", "password": "..."}`). Log lines go to flash and, as written, to the console.
  */
 import { createActor } from "xstate";
-import { createDeviceMachine } from "../../actors/device.js";
+import { createDeviceMachine, managerTable } from "../../actors/device.js";
 import { createEspruinoBoard } from "../../board/espruino/board.js";
-import { loadModule } from "../../board/espruino/modules.js";
-import { formatLogLine } from "../../runtime/log.js";
 
 const board = createEspruinoBoard("espruino", "0.1.0");
-const storage = loadModule<{ readJSON(name: string, quiet: boolean): any }>("Storage");
-const credentials = storage.readJSON("wifi.json", true) || {};
-const log = (manager: string, entry: Parameters<typeof formatLogLine>[2]) =>
-  board.log(formatLogLine(board.clock.now(), manager, entry));
+const credentials = JSON.parse(board.storage.read("wifi.json") || "{}");
 
-if (!board.hasRadio) {
-  log("board", { level: "warn", msg: "this firmware has no Wifi module: the network stays down" });
-}
+if (!board.hasRadio) board.log("board: this firmware has no Wifi module: the network stays down");
 
-const device = createActor(createDeviceMachine(board, log), {
+const specs = managerTable(board, {
+  observeLog: (notice) => {
+    if (notice.kind === "written") board.log(notice.line.slice(0, -1));
+    else if (notice.kind === "dropped") board.log(`logger: ${notice.lines} line(s) dropped`);
+  },
+});
+const device = createActor(createDeviceMachine(board, specs), {
   clock: board.clock,
   input: {
-    network: {
-      seed: Math.floor(board.random() * 4294967296),
-      settings: { ssid: credentials.ssid || "", password: credentials.password || "" },
+    managers: {
+      logger: { identity: { device: board.info.deviceId, tenant: "unassigned", ns: "unassigned" } },
+      network: {
+        seed: Math.floor(board.random() * 4294967296),
+        settings: { ssid: credentials.ssid || "", password: credentials.password || "" },
+      },
     },
   },
 });

@@ -1,0 +1,50 @@
+/**
+ * The contract between the controller and every manager it supervises. A manager:
+ *
+ * - tags each state in which it is ready with `ready` (readiness is read off the tags: nothing
+ *   to report, nothing to keep in step);
+ * - answers the controller's `PING` with a `PONG` carrying the same sequence number (liveness:
+ *   a manager that stops answering is named);
+ * - logs by sending `LOG` to the actor registered as `logger` in the system (never `console`),
+ *   through the `log` action made here, so a log line is an event like any other: inspectable,
+ *   replayable, and dropped rather than thrown when no logger runs.
+ */
+import type { ActionFunction, AnyActorRef } from "xstate";
+import type { LogEntry } from "../runtime/log.js";
+
+export const READY = "ready";
+
+/** The system id of the logger manager: where every manager's `LOG` goes. */
+export const LOGGER_ID = "logger";
+
+export interface PingEvent {
+  type: "PING";
+  seq: number;
+}
+
+export interface PongEvent {
+  type: "PONG";
+  manager: string;
+  seq: number;
+}
+
+export interface LogEvent {
+  type: "LOG";
+  manager: string;
+  entry: LogEntry;
+}
+
+/** The answer to a `PING`: `PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) }`. */
+export function pongFor(self: AnyActorRef, ping: PingEvent): PongEvent {
+  return { type: "PONG", manager: self.id, seq: ping.seq };
+}
+
+/** The `log` action for a manager called `manager`; its params are the `LogEntry`. */
+export function logAction(
+  manager: string,
+): ActionFunction<any, any, any, LogEntry, any, any, any, any, any> {
+  return ({ system }, entry) => {
+    const logger = system.get(LOGGER_ID) as AnyActorRef | undefined;
+    if (logger) logger.send({ type: "LOG", manager, entry } satisfies LogEvent);
+  };
+}
