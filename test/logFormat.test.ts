@@ -13,6 +13,7 @@ import {
   levelAtLeast,
 } from "../runtime/log";
 import { DEFAULT_MASKED_FIELDS, MASK } from "../runtime/mask";
+import { anyValue } from "./support/arbitraries.js";
 
 const F = DEFAULT_MASKED_FIELDS;
 const HEADER = ["ts", "level", "msg", "manager", "device", "tenant", "ns"];
@@ -325,30 +326,15 @@ describe("formatJsonLine properties", () => {
 
   it("never throws and always parses, whatever the fields hold", () => {
     fc.assert(
-      fc.property(
-        fc.anything({
-          withBigInt: true,
-          withBoxedValues: true,
-          withDate: true,
-          withMap: true,
-          withSet: true,
-          withNullPrototype: true,
-          withObjectString: true,
-          withSparseArray: true,
-          withTypedArray: true,
-          withUnicodeString: true,
-        }),
-        fc.anything(),
-        (fields, msg) => {
-          const line = formatJsonLine(
-            record({ fields: fields as Record<string, unknown>, msg: msg as string }),
-            F,
-          );
-          const parsed = parse(line);
-          expect(keysInOrder(line).slice(0, 7)).toEqual(HEADER);
-          expect(parsed.manager).toBe("network");
-        },
-      ),
+      fc.property(anyValue, fc.anything(), (fields, msg) => {
+        const line = formatJsonLine(
+          record({ fields: fields as Record<string, unknown>, msg: msg as string }),
+          F,
+        );
+        const parsed = parse(line);
+        expect(keysInOrder(line).slice(0, 7)).toEqual(HEADER);
+        expect(parsed.manager).toBe("network");
+      }),
       { numRuns: 300 },
     );
   });

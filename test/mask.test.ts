@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MASKED_FIELDS, isMaskedName, MASK, maskText, maskValue } from "../runtime/mask";
+import { anyValue } from "./support/arbitraries.js";
 
 const F = DEFAULT_MASKED_FIELDS;
 
@@ -501,24 +502,10 @@ describe("masking properties", () => {
 
   it("never throws and always yields something JSON.stringify accepts", () => {
     fc.assert(
-      fc.property(
-        fc.anything({
-          withBigInt: true,
-          withBoxedValues: true,
-          withDate: true,
-          withMap: true,
-          withSet: true,
-          withNullPrototype: true,
-          withObjectString: true,
-          withSparseArray: true,
-          withTypedArray: true,
-          withUnicodeString: true,
-        }),
-        (value) => {
-          const out = maskValue(value, F);
-          expect(() => JSON.stringify(out)).not.toThrow();
-        },
-      ),
+      fc.property(anyValue, (value) => {
+        const out = maskValue(value, F);
+        expect(() => JSON.stringify(out)).not.toThrow();
+      }),
       { numRuns: 300 },
     );
   });
