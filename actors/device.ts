@@ -5,9 +5,13 @@
  * by one entry in `managerTable`.
  */
 import type { Board } from "../board/types.js";
+import { createAuthMachine } from "../machines/auth.js";
+import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine } from "../machines/logger.js";
 import { createNetworkMachine } from "../machines/network.js";
+import { authEffects } from "./auth.js";
+import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
 
@@ -26,12 +30,29 @@ export function managerTable(board: Board, options: DeviceOptions = {}): Manager
       logic: createLoggerMachine(loggerEffects(board, options.observeLog)),
       dependsOn: [],
       requiredForReadiness: true,
+      configKey: "logger",
+      subscribes: ["TOKEN"],
     },
     {
       id: "network",
       logic: createNetworkMachine(networkEffects(board)),
       dependsOn: ["logger"],
       requiredForReadiness: true,
+      configKey: "network",
+    },
+    {
+      id: "auth",
+      logic: createAuthMachine(authEffects(board)),
+      dependsOn: ["network"],
+      requiredForReadiness: true,
+      subscribes: ["NETWORK_UP", "TOKEN_REJECTED"],
+    },
+    {
+      id: "config",
+      logic: createConfigMachine(configEffects(board)),
+      dependsOn: ["auth"],
+      requiredForReadiness: true,
+      subscribes: ["TOKEN", "TOKEN_LOST"],
     },
   ];
 }

@@ -51,7 +51,7 @@ export function loggerEffects(
   return {
     logSink: fromCallback<SinkRequest, SinkInput>(({ input, receive, sendBack }) => {
       let settings = input.settings;
-      const identity = input.identity;
+      let identity = input.identity;
       const open: Record<TrailName, OpenFile | null> = { log: null, audit: null };
       /** When the oldest closed file of each trail passes the age limit (checked per write, cheaply). */
       const expiresAt: Record<TrailName, number> = { log: 0, audit: 0 };
@@ -157,6 +157,10 @@ export function loggerEffects(
         try {
           if (request.type === "SETTINGS") {
             settings = request.settings;
+            return;
+          }
+          if (request.type === "IDENTITY") {
+            identity = request.identity;
             return;
           }
           const ts = clock.now();

@@ -110,6 +110,7 @@ export interface BoardInfo {
 export interface Board {
   clock: Clock;
   wifi: Wifi;
+  http: Http;
   storage: Storage;
   /** Restarts the device, recording why; the simulated board records the call instead. */
   reset(reason: string): void;
@@ -121,7 +122,6 @@ export interface Board {
 
 /** The seams the later managers need; a board implements them as they arrive. */
 export interface FullBoard extends Board {
-  http: Http;
   udp: Udp;
   watchdog: Watchdog;
   crypto: Crypto;

@@ -16,8 +16,10 @@
  * a `PING` from its host with an emitted `PONG`, so a host can tell a live controller from a
  * wedged one. Readiness is read off the managers' `ready` tags (`readiness()` below).
  *
- * Reports a manager sends its parent (`NETWORK_UP`, `LOG_LINES_DROPPED`...) are routed to the
- * managers whose table entry subscribes to them.
+ * Reports a manager sends its parent (`NETWORK_UP`, `TOKEN`...) are routed to the managers whose
+ * table entry subscribes to them; a new configuration (`CONFIG_UPDATED`) goes, section by section,
+ * to the managers whose entry names that section (`configKey`), and its `supervisor` section is
+ * the controller's own (validated by the configuration's schema before it gets here).
  */
 import {
   type AnyActorRef,
@@ -39,6 +41,17 @@ export interface ManagerSpec {
   requiredForReadiness: boolean;
   /** Report types from other managers that this one receives, e.g. `NETWORK_UP`. */
   subscribes?: readonly string[];
+  /** The section of the device configuration this manager takes, as `CONFIGURE { settings }`. */
+  configKey?: string;
+}
+
+/** The configuration manager's report that a new configuration is in force. */
+export interface ConfigUpdated {
+  type: "CONFIG_UPDATED";
+  config: Record<string, unknown>;
+  /** The top-level sections that changed. */
+  changed: string[];
+  version: number | null;
 }
 
 export interface SupervisorSettings {
@@ -93,6 +106,9 @@ export const SUPERVISOR_DEFAULTS: SupervisorSettings = {
 };
 
 const FAILURE_PREFIX = "xstate.error.actor.";
+
+/** The section of the device configuration that holds the supervisor's own settings. */
+export const SUPERVISOR_CONFIG_KEY = "supervisor";
 
 /** The managers in an order where each comes after those it depends on; throws on a cycle. */
 export function startOrder(specs: readonly ManagerSpec[]): ManagerSpec[] {
@@ -171,6 +187,21 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
           seq: (event as { seq: number }).seq,
           unresponsive: context.unresponsive,
         })),
+      },
+      CONFIG_UPDATED: {
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          const update = event as ConfigUpdated;
+          for (const spec of ordered) {
+            const key = spec.configKey;
+            if (key && update.changed.indexOf(key) >= 0 && update.config[key] !== undefined) {
+              enqueue.sendTo(spec.id, { type: "CONFIGURE", settings: update.config[key] });
+            }
+          }
+          const supervisor = update.config[SUPERVISOR_CONFIG_KEY];
+          if (update.changed.indexOf(SUPERVISOR_CONFIG_KEY) >= 0 && supervisor) {
+            enqueue.assign({ settings: Object.assign({}, context.settings, supervisor) });
+          }
+        }),
       },
       "*": {
         actions: enqueueActions(({ event, enqueue }) => {

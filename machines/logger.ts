@@ -9,6 +9,7 @@
  * invalid. When the flash is full the sink drops the oldest rotated file; the logger counts the
  * lines lost and tells its parent (`LOG_LINES_DROPPED`), for the alarm manager to raise.
  *
+ * Each line carries the device's identity; the tenant and namespace come with the first token.
  * The logger never throws into anyone: senders only send events, and the sink swallows what
  * the flash throws. It is ready while its last write succeeded.
  */
@@ -47,7 +48,8 @@ export interface AuditRecord {
 export type SinkRequest =
   | { type: "WRITE"; trail: "log"; manager: string; entry: LogEntry }
   | { type: "WRITE"; trail: "audit"; record: AuditRecord }
-  | { type: "SETTINGS"; settings: LoggerSettings };
+  | { type: "SETTINGS"; settings: LoggerSettings }
+  | { type: "IDENTITY"; identity: Identity };
 
 export type LoggerEvent =
   | LogEvent
@@ -58,7 +60,9 @@ export type LoggerEvent =
   /** From the sink: the flash was full, and `count` lines went with the files dropped. */
   | { type: "LINES_DROPPED"; trail: "log" | "audit"; count: number }
   | { type: "SINK_FAILED"; reason: string }
-  | { type: "SINK_OK" };
+  | { type: "SINK_OK" }
+  /** From the AuthManager, through the controller: the tenant and namespace the device belongs to. */
+  | { type: "TOKEN"; tenant: string; ns: string };
 
 /** What the logger tells its parent. */
 export interface LinesDroppedReport {
@@ -212,6 +216,16 @@ export function createLoggerMachine(effects: LoggerEffects) {
           }
           enqueue.assign({ settings: result.settings, lastError: null });
           enqueue.sendTo("sink", { type: "SETTINGS", settings: result.settings });
+        }),
+      },
+      TOKEN: {
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          const identity = Object.assign({}, context.identity, {
+            tenant: event.tenant,
+            ns: event.ns,
+          });
+          enqueue.assign({ identity });
+          enqueue.sendTo("sink", { type: "IDENTITY", identity });
         }),
       },
       LINES_DROPPED: {

@@ -28,8 +28,8 @@ import {
   sendTo,
   setup,
 } from "xstate";
-import { fullJitter } from "../runtime/backoff.js";
-import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
+import { nextBackoff } from "../runtime/backoff.js";
+import { seedFrom } from "../runtime/random.js";
 import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
 
 export interface NetworkSettings {
@@ -186,15 +186,9 @@ export function createNetworkMachine(effects: NetworkEffects) {
       log: logAction("network"),
       disconnectRadio: () => effects.disconnectRadio(),
       countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
-      chooseBackoff: assign(({ context }) => {
-        const seed = nextSeed(context.seed);
-        const s = context.settings;
-        return {
-          seed,
-          retry: context.retry + 1,
-          backoffMs: fullJitter(context.retry, s.backoffBaseMs, s.backoffCapMs, unitOf(seed)),
-        };
-      }),
+      chooseBackoff: assign(({ context }) =>
+        nextBackoff(context, context.settings.backoffBaseMs, context.settings.backoffCapMs),
+      ),
       openSpell: assign(({ context, event }) => ({
         connections: context.connections + 1,
         connectedSince: stampOf(event),

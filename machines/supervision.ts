@@ -9,7 +9,7 @@
  *   through the `log` action made here, so a log line is an event like any other: inspectable,
  *   replayable, and dropped rather than thrown when no logger runs.
  */
-import type { ActionFunction, AnyActorRef } from "xstate";
+import type { ActionFunction, ActorSystem, AnyActorRef } from "xstate";
 import type { LogEntry } from "../runtime/log.js";
 
 export const READY = "ready";
@@ -39,12 +39,15 @@ export function pongFor(self: AnyActorRef, ping: PingEvent): PongEvent {
   return { type: "PONG", manager: self.id, seq: ping.seq };
 }
 
+/** Sends a log line to the system's logger, if one runs. */
+export function logTo(system: ActorSystem<any>, manager: string, entry: LogEntry): void {
+  const logger = system.get(LOGGER_ID) as AnyActorRef | undefined;
+  if (logger) logger.send({ type: "LOG", manager, entry } satisfies LogEvent);
+}
+
 /** The `log` action for a manager called `manager`; its params are the `LogEntry`. */
 export function logAction(
   manager: string,
 ): ActionFunction<any, any, any, LogEntry, any, any, any, any, any> {
-  return ({ system }, entry) => {
-    const logger = system.get(LOGGER_ID) as AnyActorRef | undefined;
-    if (logger) logger.send({ type: "LOG", manager, entry } satisfies LogEvent);
-  };
+  return ({ system }, entry) => logTo(system, manager, entry);
 }

@@ -4,6 +4,7 @@
  * retries over the whole window keeps a fleet that lost the same access point from returning
  * in lockstep, and the cap bounds how long a healed network goes unnoticed.
  */
+import { nextSeed, unitOf } from "./random.js";
 
 /** The largest exponent worth computing: 2^30 s is already beyond any sensible cap. */
 const MAX_EXPONENT = 30;
@@ -16,4 +17,21 @@ export function backoffCeiling(attempt: number, baseMs: number, capMs: number): 
 /** The wait before retry `attempt`, given a uniform `unit` in [0, 1). Whole milliseconds. */
 export function fullJitter(attempt: number, baseMs: number, capMs: number, unit: number): number {
   return Math.floor(unit * backoffCeiling(attempt, baseMs, capMs));
+}
+
+/** What a machine keeps to back off: its generator's state and the retries since its last success. */
+export interface BackoffState {
+  seed: number;
+  retry: number;
+  backoffMs: number;
+}
+
+/** The next wait: drawn from the machine's own seeded generator, so the machine stays pure. */
+export function nextBackoff(state: BackoffState, baseMs: number, capMs: number): BackoffState {
+  const seed = nextSeed(state.seed);
+  return {
+    seed,
+    retry: state.retry + 1,
+    backoffMs: fullJitter(state.retry, baseMs, capMs, unitOf(seed)),
+  };
 }

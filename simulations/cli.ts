@@ -14,10 +14,14 @@ import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { directoryMirror } from "../board/node/fileMirror.js";
 import { FlashStorage } from "../board/node/flashStorage.js";
+import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
+import type { AuthContext } from "../machines/auth.js";
+import type { ConfigContext } from "../machines/config.js";
 import type { NetworkContext } from "../machines/network.js";
-import { simulateDevice, type Transition } from "./device.js";
+import { SIMULATED_DEVICE, simulateDevice, type Transition } from "./device.js";
 import { type LiveInspector, startInspector } from "./inspector.js";
+import { serveServicesOnLoopback, startServices } from "./services/index.js";
 
 const FLASH_DIR = "sim-flash";
 
@@ -51,6 +55,16 @@ function eventName(type: string): string {
 }
 
 function detail(t: Transition): string {
+  if (t.actor === "auth") {
+    const a = t.snapshot.context as AuthContext;
+    if (t.state.startsWith("authenticated"))
+      return `token for ${a.claims?.tenant}/${a.claims?.ns}, ${Math.round(a.lifetimeMs / 1000)} s`;
+    return a.lastError ?? "";
+  }
+  if (t.actor === "config") {
+    const c = t.snapshot.context as ConfigContext;
+    return `version ${c.version ?? "-"} from ${c.source}${c.lastError ? `: ${c.lastError}` : ""}`;
+  }
   if (t.actor !== "network") return "";
   const c = t.snapshot.context as NetworkContext;
   if (t.state === "connecting") return `attempt ${c.attempts}`;
@@ -73,7 +87,15 @@ function printReadiness(): void {
 }
 
 const lastTop: Record<string, string> = {};
+/** Polls that changed nothing: a line every few seconds would bury what matters. */
+const quiet = (t: Transition) =>
+  t.actor === "config" && (t.state === "fetching" || t.event === "CONFIG_NOT_MODIFIED");
+
 function printTransition(t: Transition): void {
+  if (quiet(t)) {
+    lastTop[t.actor] = t.state;
+    return;
+  }
   // Probes (connected.idle ⇄ connected.probing) every few seconds would bury what matters.
   const top = t.state.split(".")[0];
   if (lastTop[t.actor] !== top) {
@@ -90,10 +112,40 @@ if (values.fresh) rmSync(FLASH_DIR, { recursive: true, force: true });
 const storage = new FlashStorage({ mirror: directoryMirror(FLASH_DIR) });
 const inspector: LiveInspector | null = values.inspect ? await startInspector(inspectPort) : null;
 
+// The services, on real loopback sockets: what the device talks to is real HTTP.
+const services = startServices({
+  clock: realClock,
+  devices: [{ ...SIMULATED_DEVICE, roles: ["device"] }],
+  tokenLifetimeMs: 60_000,
+});
+const served = await serveServicesOnLoopback(services);
+const { tenant, ns, deviceId } = SIMULATED_DEVICE;
+let revision = 0;
+/** An operator changing the device's configuration now and then, to show it hot-reloading. */
+function publishConfig(): void {
+  revision++;
+  services.config.setDocument(tenant, ns, deviceId, {
+    network: {
+      backoffCapMs: revision % 2 === 0 ? 8_000 : 6_000,
+      backoffBaseMs: 500,
+      probeIntervalMs: 3_000,
+    },
+    logger: { level: "debug" },
+    config: { pollIntervalMs: 5_000 },
+  });
+}
+publishConfig();
+const operator = setInterval(publishConfig, 30_000);
+
 const device = simulateDevice({
   clock: realClock,
   seed,
   storage,
+  services: {
+    discoveryUrl: served.discovery,
+    configUrl: served.config,
+    http: (isLinkUp) => loopbackHttp(isLinkUp),
+  },
   network: {
     backoffBaseMs: 500,
     backoffCapMs: 8_000,
@@ -118,6 +170,9 @@ const device = simulateDevice({
 device.board.radio.flap({ seed, upMs: [6_000, 20_000], downMs: [1_000, 6_000] });
 
 console.log(`SensorsController simulation, seed ${seed}: a radio that flaps; Ctrl-C stops it.`);
+console.log(
+  `Services: discovery ${served.discovery}, configuration ${served.config} (a new version every 30 s)`,
+);
 console.log(`JSON logs: ${FLASH_DIR}/log.* (audit trail: ${FLASH_DIR}/audit.*)`);
 if (inspector) console.log(`Inspector: open ${inspector.url} in a browser`);
 device.actor.start();
@@ -130,7 +185,8 @@ function stop(): void {
   );
   device.actor.stop();
   inspector?.stop();
-  process.exit(0);
+  clearInterval(operator);
+  void served.close().then(() => process.exit(0));
 }
 process.on("SIGINT", stop);
 if (duration !== null) setTimeout(stop, duration * 1000);

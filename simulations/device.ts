@@ -5,11 +5,12 @@
  * handed to `onTransition`, which is what traces, the console view and tests observe.
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
+import { DEVICE_KEY_FILE } from "../actors/auth.js";
 import { createDeviceMachine, type DeviceOptions, managerTable } from "../actors/device.js";
 import type { FlashStorage } from "../board/node/flashStorage.js";
 import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { RadioOptions } from "../board/node/simulatedRadio.js";
-import type { Clock } from "../board/types.js";
+import type { Clock, Http } from "../board/types.js";
 import {
   type ControllerContext,
   liveness,
@@ -39,6 +40,10 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   radio?: RadioOptions;
   /** The flash; pass the one of a previous run to simulate a reboot. */
   storage?: FlashStorage;
+  /** Where the services are and how to reach them; nothing answers when absent. */
+  services?: ServiceAccess;
+  /** The key provisioned in the device's flash at first boot. */
+  deviceKey?: string;
   /** Replaces the manager table, e.g. to add a manager a test controls. */
   specs?: (board: SimulatedBoard, table: ManagerSpec[]) => ManagerSpec[];
   onTransition?: (transition: Transition) => void;
@@ -61,15 +66,36 @@ export function stateName(value: unknown): string {
 /** The settings that join the simulated radio's access point. */
 export const SIMULATED_AP = { ssid: "sim-ap", password: "sim-password" };
 
+/** The simulated device's identity, as its services know it. */
+export const SIMULATED_DEVICE = {
+  deviceId: "sim-0001",
+  key: "sim-device-key-0001",
+  tenant: "sim-tenant",
+  ns: "sim-ns",
+};
+
+export interface ServiceAccess {
+  discoveryUrl: string;
+  configUrl: string;
+  /** The board's HTTP, given whether the radio's link is up. */
+  http: (isLinkUp: () => boolean) => Http;
+}
+
 export function simulateDevice(options: SimulatedDeviceOptions) {
   const board: SimulatedBoard = createSimulatedBoard({
     clock: options.clock,
     seed: options.seed,
     radio: options.radio,
     storage: options.storage,
+    http: options.services?.http,
+    deviceId: SIMULATED_DEVICE.deviceId,
     freeMemory: () => 0,
     log: () => {},
   });
+  // Provisioning: a new device leaves the factory with its key in flash.
+  if (board.storage.read(DEVICE_KEY_FILE) === undefined) {
+    board.storage.write(DEVICE_KEY_FILE, options.deviceKey ?? SIMULATED_DEVICE.key);
+  }
   const table = managerTable(board, options);
   const specs = options.specs ? options.specs(board, table) : table;
   const lastState: Record<string, string> = {};
@@ -91,9 +117,13 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     });
   };
   const identity: Identity = Object.assign(
-    { device: board.info.deviceId, tenant: "sim-tenant", ns: "sim-ns" },
+    { device: board.info.deviceId, tenant: "unassigned", ns: "unassigned" },
     options.identity,
   );
+  const urls = options.services ?? {
+    discoveryUrl: "http://discovery.invalid",
+    configUrl: "http://config.invalid",
+  };
   const actor = createActor(createDeviceMachine(board, specs), {
     id: "controller",
     clock: options.clock,
@@ -104,6 +134,12 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
           seed: options.seed,
           settings: Object.assign({}, SIMULATED_AP, options.network),
         },
+        auth: {
+          deviceId: board.info.deviceId,
+          discoveryUrl: urls.discoveryUrl,
+          seed: options.seed + 1,
+        },
+        config: { deviceId: board.info.deviceId, configUrl: urls.configUrl },
       },
       supervisor: options.supervisor,
     },

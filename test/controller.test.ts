@@ -135,7 +135,10 @@ describe("controller: readiness and liveness", () => {
   it("follows the managers' readiness up and down, naming what fails", () => {
     const d = startDevice();
     d.actor.start();
-    expect(d.readiness()).toEqual({ ready: false, failing: { network: "connecting" } });
+    expect(d.readiness()).toEqual({
+      ready: false,
+      failing: { network: "connecting", auth: "registering" },
+    });
     d.clock.advance(SECOND);
     expect(d.readiness()).toEqual({ ready: true, failing: {} });
     d.board.radio.drop("beacon timeout");
@@ -205,7 +208,12 @@ describe("controller: the table of managers", () => {
   it("spawns the real managers in dependency order", () => {
     const d = startDevice();
     d.actor.start();
-    expect(Object.keys(d.actor.getSnapshot().children as object)).toEqual(["logger", "network"]);
+    expect(Object.keys(d.actor.getSnapshot().children as object)).toEqual([
+      "logger",
+      "network",
+      "auth",
+      "config",
+    ]);
   });
 
   it("routes a report to the managers that subscribe to it", () => {

@@ -9,6 +9,7 @@
  * Every callback is delivered from a timer, never synchronously, as on every other board.
  */
 import type { Board, Clock, Wifi } from "../types.js";
+import { espruinoHttp } from "./http.js";
 import { loadModule } from "./modules.js";
 import { espruinoStorage } from "./storage.js";
 
@@ -100,6 +101,7 @@ export function createEspruinoBoard(
     clock,
     wifi: module ? espruinoRadio(module) : absentRadio,
     hasRadio: module !== null,
+    http: espruinoHttp(clock),
     storage: espruinoStorage(),
     reset: (reason) => {
       console.log(`reset: ${reason}`);

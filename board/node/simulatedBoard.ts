@@ -5,8 +5,9 @@
  * hosts, such as free memory and where console lines go, is passed in.
  */
 import { seededRandom } from "../../runtime/random.js";
-import type { Board, Clock } from "../types.js";
+import type { Board, Clock, Http } from "../types.js";
 import { FlashStorage } from "./flashStorage.js";
+import { SimulatedNetwork } from "./simulatedNetwork.js";
 import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
 
 export interface SimulatedBoardOptions {
@@ -17,6 +18,11 @@ export interface SimulatedBoardOptions {
   radio?: RadioOptions;
   /** The flash; a fresh empty one when absent. Pass the same one again to simulate a reboot. */
   storage?: FlashStorage;
+  /**
+   * The board's HTTP, given whether the radio's link is up (requests fail while it is down):
+   * a `SimulatedNetwork`'s client, or real loopback. An empty simulated network when absent.
+   */
+  http?: (isLinkUp: () => boolean) => Http;
   freeMemory: () => number;
   log: (line: string) => void;
 }
@@ -35,6 +41,9 @@ export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedB
     clock: options.clock,
     wifi: radio,
     radio,
+    http: (options.http ?? ((up) => new SimulatedNetwork(options.clock).client(up)))(() =>
+      radio.isAssociated(),
+    ),
     storage: options.storage ?? new FlashStorage(),
     resets,
     reset: (reason) => {

@@ -1,14 +1,26 @@
 /**
  * Entry of `dist/espruino.js`, the firmware: builds the device on the Espruino board and starts
- * it as the global `device`. WiFi credentials come from `wifi.json` in Storage
- * (`{"ssid": "...", "password": "..."}`). Log lines go to flash and, as written, to the console.
+ * it as the global `device`. From Storage: WiFi credentials in `wifi.json`
+ * (`{"ssid": "...", "password": "..."}`), the services in `services.json`
+ * (`{"discoveryUrl": "http://...", "configUrl": "http://..."}`), the device key in `device.key`.
+ * Log lines go to flash and, as written, to the console.
  */
 import { createActor } from "xstate";
 import { createDeviceMachine, managerTable } from "../../actors/device.js";
 import { createEspruinoBoard } from "../../board/espruino/board.js";
 
 const board = createEspruinoBoard("espruino", "0.1.0");
-const credentials = JSON.parse(board.storage.read("wifi.json") || "{}");
+const readJson = (name: string) => {
+  try {
+    return JSON.parse(board.storage.read(name) || "{}");
+  } catch (_) {
+    board.log(`board: ${name} is not JSON: ignored`);
+    return {};
+  }
+};
+const credentials = readJson("wifi.json");
+const services = readJson("services.json");
+const seed = Math.floor(board.random() * 4294967296);
 
 if (!board.hasRadio) board.log("board: this firmware has no Wifi module: the network stays down");
 
@@ -24,8 +36,17 @@ const device = createActor(createDeviceMachine(board, specs), {
     managers: {
       logger: { identity: { device: board.info.deviceId, tenant: "unassigned", ns: "unassigned" } },
       network: {
-        seed: Math.floor(board.random() * 4294967296),
+        seed,
         settings: { ssid: credentials.ssid || "", password: credentials.password || "" },
+      },
+      auth: {
+        deviceId: board.info.deviceId,
+        discoveryUrl: services.discoveryUrl || "http://discovery.local",
+        seed: seed + 1,
+      },
+      config: {
+        deviceId: board.info.deviceId,
+        configUrl: services.configUrl || "http://config.local",
       },
     },
   },

@@ -1,14 +1,12 @@
 /**
- * A simulated device on a virtual clock, instrumented for tests: every state change, every log
- * line written (parsed back from its JSON), and every event the controller receives.
+ * A simulated device on a virtual clock, with its services, instrumented for tests: every state
+ * change, every log line written (parsed back from its JSON), and every event the controller
+ * receives.
  */
 import type { AnyActorRef, AnyEventObject } from "xstate";
 import { VirtualClock } from "../../board/node/virtualClock.js";
-import {
-  type SimulatedDeviceOptions,
-  simulateDevice,
-  type Transition,
-} from "../../simulations/device.js";
+import type { Transition } from "../../simulations/device.js";
+import { simulateWorld, type WorldOptions } from "../../simulations/world.js";
 
 export interface WrittenLine {
   ts: string | number;
@@ -18,12 +16,13 @@ export interface WrittenLine {
   [field: string]: unknown;
 }
 
-export function startDevice(options: Partial<SimulatedDeviceOptions> = {}) {
+/** The device in its world: ServiceDiscovery and a ConfigurationServer on the in-memory network. */
+export function startDevice(options: Partial<WorldOptions> = {}) {
   const clock = new VirtualClock();
   const transitions: Transition[] = [];
   const lines: WrittenLine[] = [];
   const received: AnyEventObject[] = [];
-  const device = simulateDevice({
+  const device = simulateWorld({
     clock,
     seed: 1,
     onTransition: (t) => transitions.push(t),

@@ -1,0 +1,187 @@
+/**
+ * The same `Http` seam and `HttpHandler`s as `simulatedNetwork.ts`, over real TCP on Node: a
+ * client for a board running in real time, and a server that puts a handler on 127.0.0.1.
+ *
+ * The client keeps the seam's promises on a real socket: `done` exactly once unless cancelled,
+ * never synchronously, errors as the same strings the simulated network gives ("timeout",
+ * "network down", "connection refused", "bad url"; others as the socket's error code), and
+ * `timeoutMs` covers the whole exchange, not only the idle gaps Node's own timeout measures.
+ * The server answers as the simulated network does: 413 above 64 KB of body, and a 500 JSON
+ * error when a handler throws, so one bad request does not take the service down. Node only.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Http, HttpRequest, HttpResponse } from "../types.js";
+import {
+  BAD_URL,
+  CONNECTION_REFUSED,
+  callHandler,
+  type HttpHandler,
+  MAX_BODY_BYTES,
+  NETWORK_DOWN,
+  payloadTooLarge,
+  type ServiceRequest,
+  type ServiceResponse,
+  TIMEOUT,
+} from "./simulatedNetwork.js";
+
+export interface LoopbackServer {
+  /** `http://127.0.0.1:<port>`. */
+  origin: string;
+  port: number;
+  /** Stops listening and drops open connections, hung ones included. */
+  close(): Promise<void>;
+}
+
+export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
+  return {
+    request(req: HttpRequest, done: (error: string | null, res?: HttpResponse) => void) {
+      let open = true;
+      let outgoing: http.ClientRequest | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const close = () => {
+        if (!open) return false;
+        open = false;
+        if (timer !== undefined) clearTimeout(timer);
+        outgoing?.destroy();
+        return true;
+      };
+      const fail = (error: string) => {
+        if (close()) done(error);
+      };
+      const failSoon = (error: string) => {
+        setImmediate(() => fail(error));
+        return () => {
+          close();
+        };
+      };
+
+      let url: URL;
+      try {
+        url = new URL(req.url);
+      } catch (_error) {
+        return failSoon(BAD_URL);
+      }
+      if (url.protocol !== "http:") return failSoon(BAD_URL);
+      if (!isLinkUp()) return failSoon(NETWORK_DOWN);
+
+      const body = req.body ?? "";
+      const headers: Record<string, string> = {};
+      for (const name of Object.keys(req.headers ?? {})) {
+        headers[name.toLowerCase()] = String(req.headers![name]);
+      }
+      headers["content-length"] = String(Buffer.byteLength(body));
+      // No keep-alive pool: a cancelled or timed-out request must not leave a socket behind.
+      outgoing = http.request(url, { method: req.method, headers, agent: false });
+      outgoing.on("error", (error: NodeJS.ErrnoException) => fail(errorString(error)));
+      outgoing.on("response", (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+        incoming.on("error", (error: NodeJS.ErrnoException) => fail(errorString(error)));
+        incoming.on("close", () => {
+          if (!incoming.complete) fail("connection reset");
+        });
+        incoming.on("end", () => {
+          if (!isLinkUp()) return fail(NETWORK_DOWN);
+          const res: HttpResponse = {
+            status: incoming.statusCode ?? 0,
+            headers: flattenHeaders(incoming.headers),
+            body: Buffer.concat(chunks).toString("utf8"),
+          };
+          if (close()) done(null, res);
+        });
+      });
+      if (req.timeoutMs > 0 && req.timeoutMs < Infinity) {
+        timer = setTimeout(() => fail(TIMEOUT), req.timeoutMs);
+      }
+      outgoing.end(body);
+      return () => {
+        close();
+      };
+    },
+  };
+}
+
+export function serveOnLoopback(handler: HttpHandler, port = 0): Promise<LoopbackServer> {
+  const server = http.createServer((incoming, outgoing) => {
+    const send = (res: ServiceResponse) => {
+      if (outgoing.headersSent || outgoing.destroyed) return;
+      const headers: Record<string, string> = {};
+      for (const name of Object.keys(res.headers ?? {})) {
+        const lower = name.toLowerCase();
+        // Node frames the body itself; a handler's own length could only contradict it.
+        if (lower !== "content-length" && lower !== "transfer-encoding") {
+          headers[lower] = res.headers[name];
+        }
+      }
+      outgoing.writeHead(res.status, headers);
+      outgoing.end(res.body ?? "");
+    };
+    // Read to the end even when refusing: a server that answers and closes while the client is
+    // still sending makes the kernel reset the connection, and the client never sees the 413.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    incoming.on("end", () => {
+      if (size > MAX_BODY_BYTES) return send(payloadTooLarge());
+      const req: ServiceRequest = {
+        method: (incoming.method ?? "GET").toUpperCase(),
+        path: incoming.url ?? "/",
+        headers: flattenHeaders(incoming.headers),
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
+      callHandler(handler, req, send);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      const bound = (server.address() as AddressInfo).port;
+      resolve({
+        origin: `http://127.0.0.1:${bound}`,
+        port: bound,
+        close: () =>
+          new Promise<void>((resolveClose) => {
+            server.close(() => resolveClose());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function errorString(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return CONNECTION_REFUSED;
+    case "ETIMEDOUT":
+      return TIMEOUT;
+    case "ENETUNREACH":
+    case "EHOSTUNREACH":
+    case "ENETDOWN":
+      return NETWORK_DOWN;
+    case "ECONNRESET":
+    case "EPIPE":
+      return "connection reset";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "dns failure";
+    default:
+      return error.code ?? error.message;
+  }
+}
+
+/** Lower-case names (Node already gives them) and repeated headers joined, as HTTP allows. */
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}

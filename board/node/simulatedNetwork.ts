@@ -1,0 +1,277 @@
+/**
+ * An IP network in software on any `Clock`: servers listen at an origin, a device's `Http`
+ * reaches them with a one-way latency each way, and links, hung servers and refused connections
+ * fail the way they do on a device. The same `HttpHandler` also runs behind a real loopback
+ * socket (`loopbackHttp.ts`), so a service written once is tested on the virtual clock and over
+ * real TCP alike.
+ *
+ * Guarantees, for every request: `done` is called exactly once (with a response or one error
+ * string) unless the returned cancel ran first, and then never; it is never called synchronously
+ * from inside `request()` (a caller may still be storing the cancel function); nothing happens
+ * off the clock, and nothing here draws a random number or reads the host's time, so the same
+ * calls give the same trace. Bundled into the trace: no Node API, no Map, no URL, no regex.
+ */
+import type { Clock, Http, HttpRequest, HttpResponse } from "../types.js";
+
+/** What a handler receives: the path keeps its query string, as Node's `req.url` does. */
+export interface ServiceRequest {
+  method: string;
+  path: string;
+  /** Names in lower case, on both transports. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ServiceResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** `respond` may be called later, or never (a hung server); only its first call counts. */
+export type HttpHandler = (req: ServiceRequest, respond: (res: ServiceResponse) => void) => void;
+
+export interface NetworkOptions {
+  /** One way: a request answered at once completes after twice this. Default 20 ms. */
+  latencyMs?: number;
+}
+
+export interface NetworkStats {
+  sent: number;
+  /** Requests that reached a handler. */
+  delivered: number;
+  /** Requests whose `done` has not run and that were not cancelled: 0 once all settled. */
+  inFlight: number;
+}
+
+/** The errors `done` can get, on both transports. */
+export const NETWORK_DOWN = "network down";
+export const TIMEOUT = "timeout";
+export const CONNECTION_REFUSED = "connection refused";
+export const BAD_URL = "bad url";
+
+/** Request bodies above this are answered 413 before any handler sees them. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export class SimulatedNetwork {
+  readonly latencyMs: number;
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, inFlight: 0 };
+  /** An array rather than a Map: the interpreter has none without the shims. */
+  private servers: Array<{ origin: string; handler: HttpHandler }> = [];
+
+  constructor(
+    private readonly clock: Clock,
+    options: NetworkOptions = {},
+  ) {
+    this.latencyMs = options.latencyMs ?? 20;
+  }
+
+  /** Serves `origin` (scheme, host, optional port) with `handler`, replacing any before it. */
+  listen(origin: string, handler: HttpHandler): void {
+    const target = parseUrl(origin);
+    if (target === undefined || target.path !== "/") throw new Error(`not an origin: ${origin}`);
+    this.unlisten(origin);
+    this.servers.push({ origin: target.origin, handler });
+  }
+
+  /** The server at `origin` goes away: new requests to it are refused. */
+  unlisten(origin: string): void {
+    const target = parseUrl(origin);
+    if (target === undefined) return;
+    for (let i = 0; i < this.servers.length; i++) {
+      if (this.servers[i].origin === target.origin) {
+        this.servers.splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  /** A device's view of the network; `isLinkUp` is its radio (asked at send and at arrival). */
+  client(isLinkUp: () => boolean = () => true): Http {
+    return { request: (req, done) => this.send(req, done, isLinkUp) };
+  }
+
+  private send(
+    req: HttpRequest,
+    done: (error: string | null, res?: HttpResponse) => void,
+    isLinkUp: () => boolean,
+  ): () => void {
+    const clock = this.clock;
+    const stats = this.stats;
+    const latency = this.latencyMs;
+    let open = true;
+    let timers: unknown[] = [];
+    stats.sent++;
+    stats.inFlight++;
+
+    const later = (fn: () => void, ms: number) => {
+      timers.push(clock.setTimeout(fn, ms));
+    };
+    /** True for the one caller that gets to settle the request. */
+    const close = () => {
+      if (!open) return false;
+      open = false;
+      stats.inFlight--;
+      for (let i = 0; i < timers.length; i++) clock.clearTimeout(timers[i]);
+      timers = [];
+      return true;
+    };
+    const fail = (error: string) => {
+      if (close()) done(error);
+    };
+
+    const target = parseUrl(req.url);
+    const server = target === undefined ? undefined : this.serverAt(target.origin);
+    // Immediate failures still wait for the clock: `done` never runs inside `request()`.
+    if (target === undefined) later(() => fail(BAD_URL), 0);
+    else if (!isLinkUp()) later(() => fail(NETWORK_DOWN), 0);
+    // The SYN goes out and the reset comes back: one round trip.
+    else if (server === undefined) later(() => fail(CONNECTION_REFUSED), 2 * latency);
+    else {
+      const serviceReq: ServiceRequest = {
+        method: req.method.toUpperCase(),
+        path: target.path,
+        headers: lowerCaseHeaders(req.headers, { host: target.host }),
+        body: req.body ?? "",
+      };
+      later(() => {
+        stats.delivered++;
+        const answer = (res: ServiceResponse) => {
+          if (!open) return;
+          const copy: HttpResponse = {
+            status: res.status,
+            headers: lowerCaseHeaders(res.headers, {}),
+            body: res.body ?? "",
+          };
+          later(() => {
+            // The link is asked again: a radio that dropped meanwhile never hears the answer.
+            if (!isLinkUp()) fail(NETWORK_DOWN);
+            else if (close()) done(null, copy);
+          }, latency);
+        };
+        if (utf8Length(serviceReq.body) > MAX_BODY_BYTES) answer(payloadTooLarge());
+        else callHandler(server.handler, serviceReq, answer);
+      }, latency);
+    }
+    // Set last, so an immediate failure due at the same instant wins over a zero timeout.
+    if (req.timeoutMs > 0 && req.timeoutMs < Infinity) {
+      later(() => fail(TIMEOUT), req.timeoutMs);
+    }
+    return () => {
+      close();
+    };
+  }
+
+  private serverAt(origin: string): { origin: string; handler: HttpHandler } | undefined {
+    for (let i = 0; i < this.servers.length; i++) {
+      if (this.servers[i].origin === origin) return this.servers[i];
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Runs `handler` so that only its first answer counts and a throw becomes a 500 rather than a
+ * dead server: both transports answer a failing handler the same way.
+ */
+export function callHandler(
+  handler: HttpHandler,
+  req: ServiceRequest,
+  respond: (res: ServiceResponse) => void,
+): void {
+  let answered = false;
+  const once = (res: ServiceResponse) => {
+    if (answered) return;
+    answered = true;
+    respond(res);
+  };
+  try {
+    handler(req, once);
+  } catch (_error) {
+    once(jsonError(500, "internal server error"));
+  }
+}
+
+export function payloadTooLarge(): ServiceResponse {
+  return jsonError(413, "payload too large");
+}
+
+/** The error shape every service answers with: `{"error": "..."}`. */
+export function jsonError(status: number, message: string): ServiceResponse {
+  return {
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ error: message }),
+  };
+}
+
+export interface ParsedUrl {
+  /** `scheme://host[:port]`, lower case, default port left out: the key servers listen on. */
+  origin: string;
+  host: string;
+  /** From the first `/` or `?`, fragment dropped; `/` when empty. */
+  path: string;
+}
+
+/**
+ * Splits an absolute http(s) URL by hand: the interpreter has no `URL`, its regex classes end
+ * at the first `/`, and its `indexOf` misreports partial matches of longer needles, so this
+ * compares slices and walks characters one at a time.
+ */
+export function parseUrl(url: string): ParsedUrl | undefined {
+  let scheme: string;
+  let rest: string;
+  if (url.slice(0, 7).toLowerCase() === "http://") {
+    scheme = "http";
+    rest = url.slice(7);
+  } else if (url.slice(0, 8).toLowerCase() === "https://") {
+    scheme = "https";
+    rest = url.slice(8);
+  } else return undefined;
+  let end = 0;
+  while (end < rest.length && rest[end] !== "/" && rest[end] !== "?" && rest[end] !== "#") end++;
+  let host = rest.slice(0, end).toLowerCase();
+  if (host === "") return undefined;
+  const defaultPort = scheme === "http" ? ":80" : ":443";
+  if (host.slice(-defaultPort.length) === defaultPort) host = host.slice(0, -defaultPort.length);
+  let path = rest.slice(end);
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === "#") {
+      path = path.slice(0, i);
+      break;
+    }
+  }
+  if (path === "" || path[0] === "?") path = `/${path}`;
+  return { origin: `${scheme}://${host}`, host, path };
+}
+
+function lowerCaseHeaders(
+  headers: Record<string, string> | undefined,
+  defaults: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const names = Object.keys(defaults);
+  for (let i = 0; i < names.length; i++) out[names[i]] = defaults[names[i]];
+  if (headers === undefined) return out;
+  const given = Object.keys(headers);
+  for (let i = 0; i < given.length; i++) out[given[i].toLowerCase()] = String(headers[given[i]]);
+  return out;
+}
+
+/** Bytes `text` takes in UTF-8, counted without `TextEncoder` (the interpreter lacks it). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}

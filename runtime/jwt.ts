@@ -1,0 +1,461 @@
+/**
+ * JSON Web Tokens (RFC 7519) signed with HS256 only, the one algorithm a board can check with
+ * the SHA-256 it has.
+ *
+ * Guarantees of `verifyJwt`: it never throws, whatever it is given, and it accepts a token only
+ * when the header's `alg` is exactly "HS256" (so `none`, other algorithms and a missing `alg` are
+ * refused before any signature is looked at: the key is never used with an algorithm the token
+ * chose), the HMAC matches in constant time, the claims are well-typed and the time is inside
+ * [nbf, exp) widened by the skew. Its verdicts are jose's `jwtVerify` with `algorithms: ["HS256"]`
+ * and `requiredClaims: ["sub", "exp"]`, except where it is stricter on purpose:
+ *
+ * - segments must be plain base64url (jose, through atob, also takes padding and whitespace);
+ * - a `crit` header is refused (no extension is understood; jose knows `b64`);
+ * - JSON must be RFC 8259 JSON with unique member names (RFC 7519 §4 allows refusing duplicates),
+ *   at most 30 levels deep, no lone surrogate escapes, no integer beyond 18 digits;
+ * - `sub` must be a string; `exp`, `nbf`, `iat` finite numbers; `tenant`, `ns` strings and
+ *   `roles` a string array when present; a key must not be empty; a token longer than
+ *   `maxLength` (8 KB unless told) is refused unread.
+ *
+ * The JSON rules are what make Node and Espruino agree: Espruino's `JSON.parse` (2v29, measured)
+ * takes trailing commas, single quotes, hex and leading-zero numbers, `\x` escapes and trailing
+ * text, keeps the *first* of duplicate names, wraps integers beyond 2^63 and throws on a lone
+ * surrogate escape. So the text is checked against the grammar before it is parsed.
+ *
+ * `signJwt` writes the header `{"alg":"HS256","typ":"JWT"}` and the claims as ASCII JSON
+ * (characters beyond U+007E as `\uXXXX`, uppercase hex, which is what Espruino's JSON.stringify
+ * writes), so Node and Espruino produce the same token for the same claims as long as numbers are
+ * integers (Espruino prints about 11 significant digits) and no key looks like an array index.
+ */
+import { base64urlDecode, base64urlEncode } from "./base64url.js";
+import { type HashFunction, hmacSha256, timingSafeEqual } from "./hmac.js";
+import { sha256 } from "./sha256.js";
+import { utf8DecodeStrict } from "./utf8.js";
+
+/**
+ * The claims this firmware's tokens carry; times in seconds (RFC 7519 NumericDate). `signJwt`
+ * and `verifyJwt` require `sub` and `exp`; the others are type-checked when present, so a token
+ * from another issuer may lack them, and callers check `tenant`, `ns` and `roles` themselves.
+ */
+export interface JwtClaims {
+  sub: string;
+  tenant: string;
+  ns: string;
+  roles: string[];
+  iat: number;
+  nbf: number;
+  exp: number;
+  [extra: string]: unknown;
+}
+
+export type JwtError =
+  | "malformed"
+  | "unsupported-alg"
+  | "bad-signature"
+  | "expired"
+  | "not-yet-valid"
+  | "missing-claim";
+
+export interface VerifyOptions {
+  /** The current time in milliseconds. Not a finite number: every token is refused. */
+  nowMs: number;
+  /** Clock difference tolerated on both `exp` and `nbf`; 30 s unless told. */
+  skewMs?: number;
+  /** Longest token read, in characters; 8192 unless told. Bounds the memory a token can take. */
+  maxLength?: number;
+}
+
+export type JwtVerdict =
+  | { ok: true; claims: JwtClaims }
+  | { ok: false; error: JwtError; detail: string };
+
+interface Problem {
+  error: JwtError;
+  detail: string;
+}
+
+const HEADER = base64urlEncode('{"alg":"HS256","typ":"JWT"}');
+const DEFAULT_SKEW_MS = 30_000;
+const DEFAULT_MAX_LENGTH = 8192;
+/** Nesting is tracked in the bits of one integer: one bit per level, object or array. */
+const MAX_DEPTH = 30;
+/** Longer integers wrap on Espruino (beyond 2^63); none is exact on Node beyond 2^53 anyway. */
+const MAX_INTEGER_DIGITS = 18;
+
+/**
+ * A token for `claims`. Throws when the claims are not what `verifyJwt` accepts (a missing `sub`,
+ * a non-finite time, a lone surrogate...) or the key is empty: signing such a token is a bug in
+ * the caller.
+ */
+export function signJwt(
+  claims: JwtClaims,
+  key: Uint8Array | string,
+  hash: HashFunction = sha256,
+): string {
+  const problem = checkClaims(claims);
+  if (problem) throw new Error(`signJwt: ${problem.detail}`);
+  if (!(key && key.length > 0)) throw new Error("signJwt: empty key");
+  const json = asciiJson(JSON.stringify(claims));
+  // What the verifier's grammar refuses (a lone surrogate, an integer beyond 18 digits, deep
+  // nesting) must not be signed either.
+  if (jsonMemberCount(json) < 0) throw new Error("signJwt: claims outside the JSON accepted");
+  const input = `${HEADER}.${base64urlEncode(json)}`;
+  return `${input}.${base64urlEncode(hmacSha256(key, input, hash))}`;
+}
+
+export function verifyJwt(
+  token: string,
+  key: Uint8Array | string,
+  options: VerifyOptions,
+  hash: HashFunction = sha256,
+): JwtVerdict {
+  try {
+    return verify(token, key, options, hash);
+  } catch (error) {
+    // Nothing above is expected to throw; a failing native hash or a bug must still refuse.
+    return refuse("malformed", `verification failed: ${String(error)}`);
+  }
+}
+
+/** The claims of a token, unchecked: for reading `exp` to plan a refresh, never for trust. */
+export function decodeJwtUnverified(token: string): JwtClaims | null {
+  try {
+    if (typeof token !== "string" || token.length > DEFAULT_MAX_LENGTH) return null;
+    const segments = split(token);
+    const bytes = segments ? base64urlDecode(segments[1]) : null;
+    const claims = bytes ? parseObject(bytes) : null;
+    return claims && !checkClaims(claims) ? (claims as JwtClaims) : null;
+  } catch {
+    return null;
+  }
+}
+
+function verify(
+  token: string,
+  key: Uint8Array | string,
+  options: VerifyOptions,
+  hash: HashFunction,
+): JwtVerdict {
+  if (typeof token !== "string") return refuse("malformed", "the token is not a string");
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (token.length > maxLength) {
+    return refuse("malformed", `the token is longer than ${maxLength} characters`);
+  }
+  const segments = split(token);
+  if (!segments) return refuse("malformed", "the token is not three dot-separated segments");
+  const headerBytes = base64urlDecode(segments[0]);
+  const payloadBytes = base64urlDecode(segments[1]);
+  const signature = base64urlDecode(segments[2]);
+  if (!headerBytes || !payloadBytes || !signature) {
+    return refuse("malformed", "a segment is not base64url");
+  }
+  const header = parseObject(headerBytes);
+  if (!header) return refuse("malformed", "the header is not a JSON object");
+  if (header.crit !== undefined) {
+    return refuse("unsupported-alg", "critical header extensions are not supported");
+  }
+  if (header.alg !== "HS256") {
+    const alg = typeof header.alg === "string" ? header.alg.slice(0, 16) : typeof header.alg;
+    return refuse("unsupported-alg", `alg ${alg} is not HS256`);
+  }
+  if (!(key && key.length > 0)) return refuse("bad-signature", "no key, or an empty one");
+  // The segments are base64url by now, so this is the token's own ASCII text.
+  const signed = `${segments[0]}.${segments[1]}`;
+  if (!timingSafeEqual(hmacSha256(key, signed, hash), signature)) {
+    return refuse("bad-signature", "the signature does not match");
+  }
+  const claims = parseObject(payloadBytes);
+  if (!claims) return refuse("malformed", "the payload is not a JSON object");
+  const problem = checkClaims(claims);
+  if (problem) return refuse(problem.error, problem.detail);
+
+  const skewMs = options.skewMs ?? DEFAULT_SKEW_MS;
+  const now = options.nowMs;
+  // Written as "not inside the window", so a NaN clock or skew refuses instead of accepting.
+  if (claims.nbf !== undefined && !(now + skewMs >= (claims.nbf as number) * 1000)) {
+    return refuse("not-yet-valid", `nbf ${claims.nbf} is after now ${now} ms + skew`);
+  }
+  if (!(now - skewMs < (claims.exp as number) * 1000)) {
+    return refuse("expired", `exp ${claims.exp} is not after now ${now} ms - skew`);
+  }
+  return { ok: true, claims: claims as JwtClaims };
+}
+
+function refuse(error: JwtError, detail: string): JwtVerdict {
+  return { ok: false, error, detail };
+}
+
+/**
+ * The three segments, or null. `split`, not indexOf and slice: on Espruino 2v29 `indexOf` counts
+ * characters but `slice` counts bytes of a unicode string (measured), while `split` is right.
+ */
+function split(token: string): string[] | null {
+  const segments = token.split(".");
+  return segments.length === 3 ? segments : null;
+}
+
+function isFiniteNumber(value: unknown): boolean {
+  // `x - x` is 0 only for finite numbers; Number.isFinite is missing on Espruino.
+  return typeof value === "number" && value - value === 0;
+}
+
+/** What is wrong with the claims' types, or null. */
+function checkClaims(claims: Record<string, unknown>): Problem | null {
+  if (typeof claims.sub !== "string") return { error: "missing-claim", detail: "no string sub" };
+  if (!isFiniteNumber(claims.exp)) return { error: "missing-claim", detail: "no numeric exp" };
+  if (claims.nbf !== undefined && !isFiniteNumber(claims.nbf)) {
+    return { error: "missing-claim", detail: "nbf is not a number" };
+  }
+  if (claims.iat !== undefined && !isFiniteNumber(claims.iat)) {
+    return { error: "missing-claim", detail: "iat is not a number" };
+  }
+  if (claims.tenant !== undefined && typeof claims.tenant !== "string") {
+    return { error: "malformed", detail: "tenant is not a string" };
+  }
+  if (claims.ns !== undefined && typeof claims.ns !== "string") {
+    return { error: "malformed", detail: "ns is not a string" };
+  }
+  const roles = claims.roles;
+  if (roles !== undefined) {
+    if (!Array.isArray(roles)) return { error: "malformed", detail: "roles is not an array" };
+    for (let i = 0; i < roles.length; i++) {
+      if (typeof roles[i] !== "string") {
+        return { error: "malformed", detail: "roles holds a non-string" };
+      }
+    }
+  }
+  return null;
+}
+
+/** A JSON object from UTF-8 bytes, or null: strict UTF-8, strict grammar, unique names. */
+function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
+  const text = utf8DecodeStrict(bytes);
+  if (text === null) return null;
+  const members = jsonMemberCount(text);
+  if (members < 0) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  // Fewer members parsed than written means a name was repeated.
+  return countParsedMembers(value, 0) === members ? (value as Record<string, unknown>) : null;
+}
+
+function countParsedMembers(value: unknown, depth: number): number {
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) count += countParsedMembers(value[i], depth + 1);
+    return count;
+  }
+  const keys = Object.keys(value);
+  count = keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    count += countParsedMembers((value as Record<string, unknown>)[keys[i]], depth + 1);
+  }
+  return count;
+}
+
+const EXPECT_VALUE = 0;
+const EXPECT_NAME = 1;
+const AFTER_VALUE = 2;
+
+/**
+ * The number of object members in `text` when it is exactly one RFC 8259 JSON value within the
+ * limits above, else -1. Exported for its tests: on Node, JSON.parse refuses what this refuses
+ * anyway, so only this function's own tests can show that it would on Espruino.
+ *
+ * No allocation and no recursion: the nesting is the bit pattern `objects` (bit d set when level
+ * d is an object) and `depth`.
+ */
+export function jsonMemberCount(text: string): number {
+  const n = text.length;
+  let state = EXPECT_VALUE;
+  let emptyAllowed = false;
+  let depth = 0;
+  let objects = 0;
+  let members = 0;
+  let i = 0;
+  while (true) {
+    let c = text.charCodeAt(i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+    if (i >= n) break;
+    if (state === AFTER_VALUE) {
+      if (depth === 0) return -1;
+      const inObject = (objects >> (depth - 1)) & 1;
+      if (c === 0x2c) {
+        state = inObject ? EXPECT_NAME : EXPECT_VALUE;
+        emptyAllowed = false;
+      } else if (c === (inObject ? 0x7d : 0x5d)) {
+        depth--;
+      } else {
+        return -1;
+      }
+      i++;
+      continue;
+    }
+    if (state === EXPECT_NAME) {
+      if (c === 0x7d && emptyAllowed) {
+        depth--;
+        state = AFTER_VALUE;
+        i++;
+        continue;
+      }
+      if (c !== 0x22) return -1;
+      i = scanString(text, i);
+      if (i < 0) return -1;
+      c = text.charCodeAt(i);
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+      if (c !== 0x3a) return -1;
+      i++;
+      members++;
+      state = EXPECT_VALUE;
+      emptyAllowed = false;
+      continue;
+    }
+    if (c === 0x5d && emptyAllowed) {
+      depth--;
+      state = AFTER_VALUE;
+      i++;
+      continue;
+    }
+    emptyAllowed = false;
+    if (c === 0x7b || c === 0x5b) {
+      if (depth === MAX_DEPTH) return -1;
+      if (c === 0x7b) objects |= 1 << depth;
+      else objects &= ~(1 << depth);
+      depth++;
+      state = c === 0x7b ? EXPECT_NAME : EXPECT_VALUE;
+      emptyAllowed = true;
+      i++;
+      continue;
+    }
+    if (c === 0x22) i = scanString(text, i);
+    else if (c === 0x74) i = text.substr(i, 4) === "true" ? i + 4 : -1;
+    else if (c === 0x66) i = text.substr(i, 5) === "false" ? i + 5 : -1;
+    else if (c === 0x6e) i = text.substr(i, 4) === "null" ? i + 4 : -1;
+    else i = scanNumber(text, i);
+    if (i < 0) return -1;
+    state = AFTER_VALUE;
+  }
+  return state === AFTER_VALUE && depth === 0 ? members : -1;
+}
+
+/** The index after the string starting at `i` (a quote), or -1. */
+function scanString(text: string, i: number): number {
+  const n = text.length;
+  i++;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c < 0x20) return -1;
+    if (c !== 0x5c) {
+      i++;
+      continue;
+    }
+    const e = text.charCodeAt(i + 1);
+    if (e !== 0x75) {
+      // " \ / b f n r t
+      if (!(e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e)) {
+        if (e !== 0x72 && e !== 0x74) return -1;
+      }
+      i += 2;
+      continue;
+    }
+    const unit = hex4(text, i + 2);
+    if (unit < 0 || (unit >= 0xdc00 && unit < 0xe000)) return -1;
+    if (unit >= 0xd800 && unit < 0xdc00) {
+      // A high surrogate must be followed by an escaped low one: Espruino throws on a lone one.
+      const low = text.charCodeAt(i + 6) === 0x5c && text.charCodeAt(i + 7) === 0x75;
+      const next = low ? hex4(text, i + 8) : -1;
+      if (next < 0xdc00 || next >= 0xe000) return -1;
+      i += 6;
+    }
+    i += 6;
+  }
+  return -1;
+}
+
+function hex4(text: string, i: number): number {
+  let value = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = text.charCodeAt(i + k);
+    let digit = -1;
+    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+    else if (c >= 0x41 && c <= 0x46) digit = c - 0x37;
+    else if (c >= 0x61 && c <= 0x66) digit = c - 0x57;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** The index after the number starting at `i`, or -1. */
+function scanNumber(text: string, i: number): number {
+  if (text.charCodeAt(i) === 0x2d) i++;
+  const start = i;
+  if (text.charCodeAt(i) === 0x30) {
+    i++;
+  } else {
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  const integerDigits = i - start;
+  let plain = true;
+  if (text.charCodeAt(i) === 0x2e) {
+    if (!isDigit(text.charCodeAt(++i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+    plain = false;
+  }
+  const c = text.charCodeAt(i);
+  if (c === 0x65 || c === 0x45) {
+    const sign = text.charCodeAt(++i);
+    if (sign === 0x2b || sign === 0x2d) i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+    plain = false;
+  }
+  return plain && integerDigits > MAX_INTEGER_DIGITS ? -1 : i;
+}
+
+/**
+ * JSON.stringify's output made ASCII, in the spelling Espruino's JSON.stringify uses: every
+ * character beyond U+007E and every `\u` escape as `\uXXXX` with uppercase hex.
+ */
+function asciiJson(json: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x5c) {
+      if (json.charCodeAt(i + 1) === 0x75) {
+        out += json.slice(from, i + 2) + json.substr(i + 2, 4).toUpperCase();
+        i += 5;
+        from = i + 1;
+      } else {
+        i++;
+      }
+    } else if (c >= 0x7f) {
+      out += json.slice(from, i);
+      if (c > 0xffff) {
+        // One Espruino character beyond the BMP: JSON spells it as a surrogate pair.
+        out += escapeUnit(0xd800 + ((c - 0x10000) >> 10)) + escapeUnit(0xdc00 + (c & 0x3ff));
+      } else {
+        out += escapeUnit(c);
+      }
+      from = i + 1;
+    }
+  }
+  return from === 0 ? json : out + json.slice(from);
+}
+
+function escapeUnit(unit: number): string {
+  return `\\u${unit.toString(16).toUpperCase().padStart(4, "0")}`;
+}

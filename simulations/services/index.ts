@@ -1,0 +1,70 @@
+/**
+ * The services a device talks to, started together: discovery (registration, tokens,
+ * heartbeats) and configuration, the latter trusting the former's device keys. Put on a
+ * `SimulatedNetwork` at fixed origins for runs on the virtual clock, or on real loopback ports
+ * for runs in real time; the handlers are the same objects either way.
+ */
+import { serveOnLoopback } from "../../board/node/loopbackHttp.js";
+import type { SimulatedNetwork } from "../../board/node/simulatedNetwork.js";
+import type { Clock } from "../../board/types.js";
+import { ConfigurationServer } from "./configurationServer.js";
+import { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
+
+export { ConfigurationServer } from "./configurationServer.js";
+export { Faults, withFaults } from "./faults.js";
+export { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
+
+export const DISCOVERY_ORIGIN = "http://discovery.sim";
+export const CONFIG_ORIGIN = "http://config.sim";
+
+export interface ServicesOptions {
+  clock: Clock;
+  devices: DeviceRecord[];
+  /** When given, the services listen on it at `DISCOVERY_ORIGIN` and `CONFIG_ORIGIN`. */
+  network?: SimulatedNetwork;
+  tokenLifetimeMs?: number;
+  adminKey?: string;
+}
+
+export interface Services {
+  discovery: ServiceDiscovery;
+  config: ConfigurationServer;
+}
+
+export function startServices(options: ServicesOptions): Services {
+  const discovery = new ServiceDiscovery({
+    clock: options.clock,
+    devices: options.devices,
+    tokenLifetimeMs: options.tokenLifetimeMs,
+  });
+  const config = new ConfigurationServer({
+    clock: options.clock,
+    keyOf: (deviceId) => discovery.keyOf(deviceId),
+    adminKey: options.adminKey,
+  });
+  if (options.network !== undefined) {
+    options.network.listen(DISCOVERY_ORIGIN, discovery.handler);
+    options.network.listen(CONFIG_ORIGIN, config.handler);
+  }
+  return { discovery, config };
+}
+
+/** Serves both on 127.0.0.1 ports of the system's choosing; give them a real clock. */
+export async function serveServicesOnLoopback(services: Services): Promise<{
+  discovery: string;
+  config: string;
+  close(): Promise<void>;
+}> {
+  const discovery = await serveOnLoopback(services.discovery.handler);
+  const config = await serveOnLoopback(services.config.handler).catch(async (error) => {
+    await discovery.close();
+    throw error;
+  });
+  return {
+    discovery: discovery.origin,
+    config: config.origin,
+    close: async () => {
+      await Promise.all([discovery.close(), config.close()]);
+    },
+  };
+}
