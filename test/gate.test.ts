@@ -58,6 +58,7 @@ const syntax: Case[] = [
   { code: "x; outer: for (;;) { break outer; }", feature: "labelled break", at: "break" },
   { code: "x; outer: for (;;) { continue outer; }", feature: "labelled continue", at: "continue" },
   { code: "x; async function f() {}", feature: "async function", at: "async" },
+  { code: 'var s = "a\\u{1F600}";', feature: "code point escape (\\u{...})", at: '"a' },
   {
     code: "o.f = function () { return [1].map((a) => this.x + g((b) => b)); };",
     feature: "arrow losing this (expression body holding an arrow)",

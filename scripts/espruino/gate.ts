@@ -292,6 +292,10 @@ function memberFindings(
 
 function literalFeatures(node: Extract<AnyNode, { type: "Literal" }>): string[] {
   if (node.bigint !== undefined) return ["BigInt literal"];
+  // Espruino's lexer refuses code point escapes ("Invalid escape sequence"), in strings too.
+  if (typeof node.value === "string" && node.raw !== undefined && /\\u\{/.test(node.raw)) {
+    return ["code point escape (\\u{...})"];
+  }
   if (!node.regex) return [];
   const { flags, pattern } = node.regex;
   const features = UNSUPPORTED_REGEX_FLAGS.filter((f) => flags.includes(f)).map(

@@ -51,6 +51,8 @@ const UNSUPPORTED: Record<string, boolean> = {
   "regexp-unicode-property-escapes": false,
   "rest-argument": false,
   "top-level-await": false,
+  // `"\u{1F600}"`: Espruino cannot parse code point escapes; surrogate pairs it can.
+  "unicode-escapes": false,
 };
 
 /** What esbuild may leave for Babel in pass 1: the ES2015 syntax esbuild cannot lower. */
