@@ -8,6 +8,7 @@ import { hmacSha256, timingSafeEqual } from "../runtime/hmac.js";
 import { sha256 } from "../runtime/sha256.js";
 import { utf8Decode, utf8DecodeStrict, utf8Encode } from "../runtime/utf8.js";
 import { createEspruinoLikeContext } from "../scripts/espruino/builtins.js";
+import { checkBundle } from "../scripts/espruino/gate.js";
 import { runFromStorage } from "../scripts/espruino/interpreter.js";
 import { lowerForEspruino } from "../scripts/espruino/pipeline.js";
 import { runCryptoCases } from "./fixtures/crypto-entry.js";
@@ -379,6 +380,10 @@ async function fixtureBundle(): Promise<string> {
 }
 
 describe("the crypto fixture bundled for Espruino", () => {
+  it("passes the compatibility gate with no shim provided", async () => {
+    expect(checkBundle(await fixtureBundle(), { provided: [] })).toEqual([]);
+  }, 60_000);
+
   it("gives Node's results in a vm context holding only Espruino's built-ins, without shims", async () => {
     const results: Array<[string, unknown]> = [];
     const context = createEspruinoLikeContext({

@@ -26,6 +26,7 @@ import { providedBy } from "../scripts/espruino/builtins.js";
 import { checkBundle, formatViolations } from "../scripts/espruino/gate.js";
 import { runFromStorage } from "../scripts/espruino/interpreter.js";
 import { lowerForEspruino } from "../scripts/espruino/pipeline.js";
+import { wifi } from "./fixtures/wifiSchema.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const ajvWithDefaults = new Ajv({ allErrors: true, strict: false, useDefaults: true });
@@ -39,16 +40,6 @@ const errorsOf = (schema: Schema, value: unknown): string[] => {
  * Hand-written cases
  * ------------------------------------------------------------------------------------------- */
 
-const wifi: Schema = {
-  type: "object",
-  required: ["ssid"],
-  properties: {
-    ssid: { type: "string", minLength: 1, maxLength: 8 },
-    retries: { type: "integer", minimum: 0, maximum: 10, default: 3 },
-    mode: { enum: ["dhcp", "static"], default: "dhcp" },
-  },
-  additionalProperties: false,
-};
 const config: Schema = {
   type: "object",
   properties: { wifi, name: { type: "string", maxLength: 8 }, mode: { enum: ["a", "b"] } },

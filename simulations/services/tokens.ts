@@ -12,17 +12,10 @@
  * key), and refuses a token at or after `exp` or before `nbf`, as jose does.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { JwtClaims } from "../../runtime/jwt.js";
 
-export interface DeviceClaims {
-  sub: string;
-  tenant: string;
-  ns: string;
-  roles: string[];
-  iat: number;
-  nbf: number;
-  exp: number;
-  [claim: string]: unknown;
-}
+/** The same claims the device's own JWT code reads. */
+export type DeviceClaims = JwtClaims;
 
 export type TokenCheck = { ok: true; claims: DeviceClaims } | { ok: false; reason: string };
 
