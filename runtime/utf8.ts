@@ -12,6 +12,8 @@
  * surrogate cannot exist (it throws), and `String.fromCharCode` keeps only the low byte. There the
  * decoder builds a string of UTF-8 bytes and `E.asUTF8` turns it into a unicode string; a build
  * without unicode support has no `E.asUTF8` and gets the byte string, its only kind of string.
+ * (It appends only byte strings: there `a += b`, `repeat` and template literals turn a unicode
+ * string into its bytes, while `a = a + b` and `split` keep it, all measured on 2v29.)
  */
 
 /**

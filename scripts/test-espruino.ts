@@ -75,6 +75,21 @@ if (/Uncaught|ReferenceError|SyntaxError|TypeError/.test(firmwareOut)) {
   console.log("firmware: started, reported no radio, no uncaught exception");
 }
 console.log(`firmware: JsVars in use 3 s after start-up: ${firmwareVars}`);
+if (firmwareVars !== null) {
+  // Budgets of the board builds (LANGUAGE.md). This interpreter's block size may differ from a
+  // board's, so these are indications; run a fixed-size build to know.
+  const budgets: Array<[string, number]> = [
+    ["Espruino Pico", 5_100],
+    ["Espruino WiFi", 8_190],
+    ["Raspberry Pi Pico (RP2040)", 12_000],
+    ["Pico 2 (RP2350)", 16_000],
+    ["ESP32", 16_383],
+  ];
+  for (const [board, vars] of budgets) {
+    const verdict = firmwareVars <= vars * 0.8 ? "fits" : firmwareVars <= vars ? "tight" : "OVER";
+    console.log(`firmware: ${board.padEnd(28)} ${String(vars).padStart(6)} JsVars: ${verdict}`);
+  }
+}
 
 if (failures.length > 0) {
   for (const f of failures) console.error(`test:espruino: FAILED: ${f}`);
