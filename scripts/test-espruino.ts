@@ -5,12 +5,16 @@
  *    on Node, line for line; the JsVars it uses are printed.
  * 2. `dist/espruino.js`, the firmware, must start on the Linux target (which has no Wifi module)
  *    without an uncaught exception, say that it has no radio, and keep running; the JsVars it
- *    uses after start-up are printed.
+ *    uses after start-up are printed, beside the board builds' budgets.
+ * 3. The firmware, provisioned with a key and the addresses of simulated services on loopback,
+ *    must register, verify its token and apply its configuration over Espruino's own HTTP.
  *
  * Without `ESPRUINO_BIN` it says that it skipped and succeeds, so `npm test` runs anywhere.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { realClock } from "../board/node/realClock.js";
 import { runNetworkTrace } from "../simulations/networkTrace.js";
+import { serveServicesOnLoopback, startServices } from "../simulations/services/index.js";
 import { runFromStorage } from "./espruino/interpreter.js";
 import { firstDifference, parseTraceOutput } from "./espruino/trace.js";
 
@@ -89,6 +93,60 @@ if (firmwareVars !== null) {
     const verdict = firmwareVars <= vars * 0.8 ? "fits" : firmwareVars <= vars ? "tight" : "OVER";
     console.log(`firmware: ${board.padEnd(28)} ${String(vars).padStart(6)} JsVars: ${verdict}`);
   }
+}
+
+// 3. The firmware against real services on loopback: registration (HMAC proof), the token
+// (verified on the device), the configuration (validated on the device), over Espruino's HTTP.
+const services = startServices({
+  clock: realClock,
+  devices: [
+    {
+      deviceId: "espruino",
+      key: "espruino-test-key",
+      tenant: "lab",
+      ns: "bench",
+      roles: ["device"],
+    },
+  ],
+});
+services.config.setDocument("lab", "bench", "espruino", { network: { backoffCapMs: 30_000 } });
+const served = await serveServicesOnLoopback(services);
+try {
+  const onlineRun = await runFromStorage({
+    bin,
+    code: readFileSync("dist/espruino.js", "utf8"),
+    name: "firmware.js",
+    files: {
+      "device.key": "espruino-test-key",
+      "services.json": JSON.stringify({ discoveryUrl: served.discovery, configUrl: served.config }),
+    },
+    epilogue: `var waited = 0; var poll = setInterval(function () {
+      var c = device.getSnapshot().children;
+      var config = c.config.getSnapshot().context;
+      waited += 500;
+      if (config.version === 1 || waited > 30000) {
+        clearInterval(poll);
+        console.log("ONLINE " + JSON.stringify({ auth: c.auth.getSnapshot().value, version: config.version,
+          source: config.source, tenant: config.tenant, cap: c.network.getSnapshot().context.settings.backoffCapMs }));
+        console.log("JSVARS " + process.memory().usage);
+        quit();
+      }
+    }, 500);`,
+    timeoutMs: 60_000,
+  });
+  const online = onlineRun.output.match(/ONLINE (\{.*\})/);
+  const state = online ? JSON.parse(online[1]) : null;
+  if (state?.version === 1 && state.tenant === "lab" && state.cap === 30_000) {
+    console.log(
+      `firmware: registered, verified its token and applied configuration version 1 over Espruino's HTTP (${parseTraceOutput(onlineRun.output).jsVars} JsVars)`,
+    );
+  } else {
+    failures.push(
+      `firmware: did not register and load its configuration: ${onlineRun.output.slice(-3000)}`,
+    );
+  }
+} finally {
+  await served.close();
 }
 
 if (failures.length > 0) {

@@ -44,8 +44,8 @@ function runScript(bin: string, cwd: string, script: string, timeoutMs: number) 
 }
 
 /**
- * Writes `code` into Storage as `name`, then evaluates it from Storage followed by `epilogue`
- * (which should end with `quit()`). Returns the console output of the second run.
+ * Writes `code` (and `files`) into Storage as `name`, then evaluates it from Storage followed by
+ * `epilogue` (which should end with `quit()`). Returns the console output of the second run.
  */
 export async function runFromStorage(options: {
   bin: string;
@@ -53,11 +53,16 @@ export async function runFromStorage(options: {
   name: string;
   epilogue: string;
   timeoutMs: number;
+  /** Other files to put into Storage first, as a provisioned board has them. */
+  files?: Record<string, string>;
 }): Promise<InterpreterRun> {
   const cwd = mkdtempSync(join(tmpdir(), "espruino-"));
   try {
     const { bin, code, name } = options;
     const writes: string[] = [`var S = require("Storage"); S.erase(${JSON.stringify(name)});`];
+    for (const [file, content] of Object.entries(options.files ?? {})) {
+      writes.push(`S.write(${JSON.stringify(file)}, ${JSON.stringify(content)});`);
+    }
     for (let offset = 0; offset < code.length; offset += CHUNK) {
       const chunk = JSON.stringify(code.slice(offset, offset + CHUNK));
       writes.push(`S.write(${JSON.stringify(name)}, ${chunk}, ${offset}, ${code.length});`);
