@@ -6,7 +6,9 @@
  *
  * Restart strategy (one-for-one, as OTP supervisors): a manager that fails (XState's
  * `xstate.error.actor.<id>`) is restarted alone after a backoff (base·2^n for its n-th restart
- * within the window, capped); the others are not touched. Every restart counts against the
+ * within the window, capped); the others are not touched. The new instance is handed its section
+ * of the configuration in force and the latest report of each type it subscribes to (the token,
+ * say), so it resumes where its predecessor was rather than from its defaults. Every restart counts against the
  * intensity limit for `windowMs` (default 5 restarts in 60 s, across all managers): one more
  * escalates. The reason is logged and persisted, the device is reset once with
  * `supervisor-escalation`, and the controller stops supervising.
@@ -82,6 +84,10 @@ export interface ControllerContext {
   awaiting: Record<string, number>;
   unresponsive: string[];
   escalation: string | null;
+  /** The configuration in force, from flash or the server: a restarted manager gets its section. */
+  config: Record<string, unknown> | null;
+  /** The latest routed report of each type, oldest first: replayed to a restarted subscriber. */
+  retained: AnyEventObject[];
 }
 
 export type ControllerEvent =
@@ -175,6 +181,8 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       awaiting: {},
       unresponsive: [],
       escalation: null,
+      config: null,
+      retained: [],
     }),
     entry: enqueueActions(({ context, enqueue }) => {
       for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec, context));
@@ -201,12 +209,23 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
           if (update.changed.indexOf(SUPERVISOR_CONFIG_KEY) >= 0 && supervisor) {
             enqueue.assign({ settings: Object.assign({}, context.settings, supervisor) });
           }
+          // The built-in defaults are what a manager starts on anyway: only a kept version counts.
+          if (update.version !== null) enqueue.assign({ config: update.config });
         }),
       },
       "*": {
-        actions: enqueueActions(({ event, enqueue }) => {
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          let subscribed = false;
           for (const spec of ordered) {
-            if (spec.subscribes?.includes(event.type)) enqueue.sendTo(spec.id, event);
+            if (spec.subscribes?.includes(event.type)) {
+              subscribed = true;
+              enqueue.sendTo(spec.id, event);
+            }
+          }
+          if (subscribed) {
+            enqueue.assign({
+              retained: context.retained.filter((e) => e.type !== event.type).concat(event),
+            });
           }
         }),
       },
@@ -305,6 +324,14 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
               if (!spec) return;
               enqueue.stopChild(spec.id);
               enqueue.spawnChild(...spawnManager(spec, context));
+              // A new instance knows nothing: give it what its predecessor had been told.
+              const section =
+                spec.configKey && context.config ? context.config[spec.configKey] : undefined;
+              if (section !== undefined)
+                enqueue.sendTo(spec.id, { type: "CONFIGURE", settings: section });
+              for (const report of context.retained) {
+                if (spec.subscribes?.includes(report.type)) enqueue.sendTo(spec.id, report);
+              }
             }),
           },
           RESTART_EXPIRED: {

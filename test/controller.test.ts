@@ -131,6 +131,47 @@ describe("controller: restart strategy", () => {
   });
 });
 
+describe("controller: a restarted manager resumes", () => {
+  it("with its section of the configuration in force and the token it had been given", () => {
+    const d = startDevice();
+    d.services.config.setDocument("sim-tenant", "sim-ns", "sim-0001", {
+      network: { backoffCapMs: 22_000 },
+      config: { pollIntervalMs: 5_000 },
+    });
+    d.actor.start();
+    d.clock.advance(3 * SECOND);
+    expect(d.network().context.settings.backoffCapMs).toBe(22_000);
+
+    // The network manager fails (as XState reports it): it comes back on the server's settings.
+    const fail = (id: string) =>
+      (d.actor as unknown as { send(e: unknown): void }).send({
+        type: `xstate.error.actor.${id}`,
+        error: new Error("simulated fault"),
+      });
+    const networkBefore = d.child("network");
+    fail("network");
+    d.clock.advance(2 * SECOND);
+    expect(d.child("network")).not.toBe(networkBefore);
+    expect(d.network().context.settings.backoffCapMs).toBe(22_000);
+
+    // The config manager fails: its successor has the token at once and keeps polling.
+    const configBefore = d.child("config");
+    fail("config");
+    d.clock.advance(2 * SECOND);
+    const config = d.child("config")!;
+    expect(config).not.toBe(configBefore);
+    expect((config.getSnapshot() as { context: { token: string | null } }).context.token).toBe(
+      (d.child("auth")!.getSnapshot() as { context: { token: string } }).context.token,
+    );
+    d.services.config.setDocument("sim-tenant", "sim-ns", "sim-0001", {
+      network: { backoffCapMs: 11_000 },
+      config: { pollIntervalMs: 5_000 },
+    });
+    d.clock.advance(6 * SECOND);
+    expect(d.network().context.settings.backoffCapMs).toBe(11_000);
+  });
+});
+
 describe("controller: readiness and liveness", () => {
   it("follows the managers' readiness up and down, naming what fails", () => {
     const d = startDevice();
