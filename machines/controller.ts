@@ -8,9 +8,9 @@
  * `xstate.error.actor.<id>`) is restarted alone after a backoff (base·2^n for its n-th restart
  * within the window, capped); the others are not touched. The new instance is handed its section
  * of the configuration in force and the latest report of each type it subscribes to (the token,
- * say), so it resumes where its predecessor was rather than from its defaults. Every restart counts against the
- * intensity limit for `windowMs` (default 5 restarts in 60 s, across all managers): one more
- * escalates. The reason is logged and persisted, the device is reset once with
+ * say), so it resumes where its predecessor was rather than from its defaults. Every restart
+ * counts against the intensity limit for `windowMs` (default 5 restarts in 60 s, across all
+ * managers): one more escalates. The reason is logged and persisted, the device is reset once with
  * `supervisor-escalation`, and the controller stops supervising.
  *
  * Liveness: every `pingIntervalMs` the controller pings each manager; one that has not answered
