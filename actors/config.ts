@@ -59,8 +59,7 @@ export function configEffects(board: Pick<Board, "http" | "storage">): ConfigEff
       ),
     ),
 
-    persistLastKnownGood: (document) => {
-      board.storage.write(LAST_KNOWN_GOOD_FILE, JSON.stringify(document));
-    },
+    persistLastKnownGood: (document) =>
+      board.storage.write(LAST_KNOWN_GOOD_FILE, JSON.stringify(document)),
   };
 }

@@ -25,6 +25,7 @@ import {
   setup,
 } from "xstate";
 import { jsonEqual } from "../runtime/jsonEqual.js";
+import type { LogEntry } from "../runtime/log.js";
 import { applyDefaults, defaultsOf, type Schema, validate } from "../runtime/schema.js";
 import { DEVICE_CONFIG_SCHEMA } from "./configSchema.js";
 import type { ConfigUpdated } from "./controller.js";
@@ -84,7 +85,8 @@ export interface ConfigEffects {
   loadLastKnownGood: CallbackActorLogic<EventObject, { deviceId: string }>;
   /** Sends `CONFIG_RECEIVED`, `CONFIG_NOT_MODIFIED` or `CONFIG_FETCH_FAILED`. */
   fetchConfig: CallbackActorLogic<EventObject, FetchInput>;
-  persistLastKnownGood: (document: ConfigDocument & { config: DeviceConfig }) => void;
+  /** False when the flash refused it. */
+  persistLastKnownGood: (document: ConfigDocument & { config: DeviceConfig }) => boolean;
 }
 
 /** A document made whole with its defaults, or the reasons it is refused. */
@@ -117,28 +119,57 @@ export function createConfigMachine(effects: ConfigEffects) {
         const e = event as Extract<ConfigEvent, { type: "TOKEN" }>;
         return { token: e.token, tenant: e.tenant, ns: e.ns };
       }),
-      /** Applies a checked configuration: the parent hands each changed section to its manager. */
-      apply: enqueueActions(({ context, event, enqueue, system }) => {
+      /**
+       * Takes a document from the server or from flash, checking it once: a valid one is applied
+       * (the parent hands each changed section to its manager), an invalid one is refused with
+       * its error paths and an alarm; refused in flash, the device runs on the defaults.
+       */
+      take: enqueueActions(({ context, event, enqueue, system }) => {
         const e = event as Extract<ConfigEvent, { type: "CONFIG_RECEIVED" | "LKG_LOADED" }>;
-        const document = e.type === "LKG_LOADED" ? e.stored : e;
-        const checked = document ? checkConfig(document.config) : null;
-        const config =
-          checked && "config" in checked
-            ? checked.config
-            : (defaultsOf(DEVICE_CONFIG_SCHEMA) as DeviceConfig);
         const fromServer = e.type === "CONFIG_RECEIVED";
+        const document = fromServer ? e : e.stored;
+        const checked = document ? checkConfig(document.config) : null;
+        const log = (entry: LogEntry) => enqueue(() => logTo(system, "config", entry));
+        if (document && checked && "errors" in checked) {
+          const where = fromServer ? "" : " in flash";
+          log({
+            level: "error",
+            msg: `configuration version ${document.version}${where} refused, keeping ${fromServer ? "the last known good" : "the defaults"}`,
+            fields: { errors: checked.errors },
+          });
+          enqueue.sendParent({
+            type: "ALARM",
+            alarm: {
+              type: "config-invalid",
+              severity: "warning",
+              source: "config",
+              details: {
+                version: document.version,
+                where: fromServer ? "server" : "flash",
+                errors: checked.errors,
+              },
+            },
+          });
+          if (fromServer) {
+            enqueue.assign({
+              rejectedEtag: document.etag,
+              lastError: `version ${document.version} refused: ${checked.errors[0]}`,
+            });
+            return;
+          }
+        }
         const valid = document !== null && checked !== null && "config" in checked;
+        const config = valid ? checked.config : (defaultsOf(DEVICE_CONFIG_SCHEMA) as DeviceConfig);
         const update: ConfigUpdated = {
           type: "CONFIG_UPDATED",
           config,
           // The managers start on their built-in defaults: a boot on the defaults changes nothing,
           // a boot on the last known good hands every section out.
-          changed:
-            e.type === "LKG_LOADED"
-              ? valid
-                ? Object.keys(config)
-                : []
-              : changedSections(context.config, config),
+          changed: fromServer
+            ? changedSections(context.config, config)
+            : valid
+              ? Object.keys(config)
+              : [],
           version: valid ? document.version : null,
         };
         enqueue.assign({
@@ -150,40 +181,25 @@ export function createConfigMachine(effects: ConfigEffects) {
         });
         if (fromServer && valid) {
           const kept = { version: document.version, etag: document.etag, config };
-          enqueue(() => effects.persistLastKnownGood(kept));
+          enqueue(() => {
+            if (effects.persistLastKnownGood(kept)) return;
+            logTo(system, "config", {
+              level: "warn",
+              msg: `flash full: version ${kept.version} is in force but not kept for the next boot`,
+            });
+          });
         }
         enqueue.sendParent(update);
-        const msg = valid
-          ? `configuration version ${document.version} applied from ${fromServer ? "the server" : "flash"}`
-          : "no configuration kept: running on the defaults";
-        enqueue(() =>
-          logTo(system, "config", { level: "info", msg, fields: { sections: update.changed } }),
-        );
-      }),
-      refuse: enqueueActions(({ event, enqueue, system }) => {
-        const e = event as Extract<ConfigEvent, { type: "CONFIG_RECEIVED" }>;
-        const checked = checkConfig(e.config);
-        const errors = "errors" in checked ? checked.errors : [];
-        enqueue.assign({
-          rejectedEtag: e.etag,
-          lastError: `version ${e.version} refused: ${errors[0]}`,
-        });
-        const msg = `configuration version ${e.version} refused, keeping the last known good`;
-        enqueue(() => logTo(system, "config", { level: "error", msg, fields: { errors } }));
-        enqueue.sendParent({
-          type: "ALARM",
-          alarm: {
-            type: "config-invalid",
-            severity: "warning",
-            source: "config",
-            details: { version: e.version, errors },
-          },
+        log({
+          level: "info",
+          msg: valid
+            ? `configuration version ${document.version} applied from ${fromServer ? "the server" : "flash"}`
+            : "no configuration kept: running on the defaults",
+          fields: { sections: update.changed },
         });
       }),
     },
     guards: {
-      invalid: ({ event }) =>
-        event.type === "CONFIG_RECEIVED" && "errors" in checkConfig(event.config),
       alreadyHeld: ({ context, event }) =>
         event.type === "CONFIG_RECEIVED" &&
         ((event.version === context.version && event.etag === context.etag) ||
@@ -230,8 +246,8 @@ export function createConfigMachine(effects: ConfigEffects) {
         },
         on: {
           LKG_LOADED: [
-            { guard: "hasToken", target: "fetching", actions: "apply" },
-            { target: "waitingForToken", actions: "apply" },
+            { guard: "hasToken", target: "fetching", actions: "take" },
+            { target: "waitingForToken", actions: "take" },
           ],
         },
       },
@@ -253,8 +269,7 @@ export function createConfigMachine(effects: ConfigEffects) {
         on: {
           CONFIG_RECEIVED: [
             { guard: "alreadyHeld", target: "idle", actions: assign({ lastError: null }) },
-            { guard: "invalid", target: "idle", actions: "refuse" },
-            { target: "idle", actions: "apply" },
+            { target: "idle", actions: "take" },
           ],
           CONFIG_NOT_MODIFIED: { target: "idle", actions: assign({ lastError: null }) },
           CONFIG_FETCH_FAILED: [

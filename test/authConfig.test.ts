@@ -204,6 +204,44 @@ describe("validation and the last known good", () => {
   });
 });
 
+describe("a full flash", () => {
+  it("leaves the new version in force and says it was not kept", () => {
+    const w = world();
+    w.services.config.setDocument(tenant, ns, deviceId, validDocument(5_000, 30_000));
+    w.actor.start();
+    w.clock.advance(2 * SECOND);
+    w.services.config.setDocument(tenant, ns, deviceId, validDocument(5_000, 21_000));
+    w.board.storage.failNextWrites(1);
+    w.clock.advance(6 * SECOND);
+    expect(w.config().context.version).toBe(2);
+    expect(JSON.parse(w.board.storage.read(LAST_KNOWN_GOOD_FILE)!).version).toBe(1);
+    expect(w.flashText()).toContain(
+      "flash full: version 2 is in force but not kept for the next boot",
+    );
+  });
+});
+
+describe("a last known good that no longer passes", () => {
+  it("is refused at boot with its error paths: the device runs on the defaults and raises an alarm", () => {
+    const storage = new FlashStorage();
+    storage.write(
+      LAST_KNOWN_GOOD_FILE,
+      JSON.stringify({ version: 4, etag: '"x"', config: { network: { backoffBaseMs: 1 } } }),
+    );
+    const w = world({ storage });
+    w.actor.start();
+    expect(w.config().context).toMatchObject({ source: "defaults", version: null });
+    expect(w.network().context.settings.backoffBaseMs).toBe(1_000);
+    const alarm = w.received.find((e) => e.type === "ALARM")?.alarm as {
+      details: { where: string; errors: string[] };
+    };
+    expect(alarm.details).toMatchObject({
+      where: "flash",
+      errors: ["/network/backoffBaseMs: must be >= 100"],
+    });
+  });
+});
+
 describe("tokens the device refuses", () => {
   const key = SIMULATED_DEVICE.key;
   const claims = { sub: deviceId, tenant, ns, roles: ["device"], iat: 100, nbf: 100, exp: 200 };
