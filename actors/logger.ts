@@ -77,14 +77,15 @@ export function loggerEffects(
       };
 
       const applyRetention = (trail: TrailName) => {
-        const now = clock.now();
-        const expired = expiredFiles(files(trail), limits(trail), now);
+        const all = files(trail);
+        const expired = expiredFiles(all, limits(trail), clock.now());
         for (let i = 0; i < expired.length; i++) {
           observe({ kind: "expired", trail, file: expired[i].name, lines: erase(expired[i]) });
         }
-        // The oldest closed file's lines all predate the next file's opening.
-        const left = files(trail);
-        expiresAt[trail] = left.length > 1 ? left[1].createdMs + limits(trail).maxAgeMs : Infinity;
+        // Expired files are always the oldest: what is left starts after them. The oldest closed
+        // file's lines all predate the next file's opening.
+        const next = all[expired.length + 1];
+        expiresAt[trail] = next ? next.createdMs + limits(trail).maxAgeMs : Infinity;
       };
 
       /** Frees flash by erasing the oldest closed file, ordinary logs first. */

@@ -63,6 +63,17 @@ export function stateName(value: unknown): string {
     .join(",");
 }
 
+/** What the host has free: JsVars inside the interpreter, heap bytes on Node, 0 in a bare `vm`. */
+function hostFreeMemory(): number {
+  const host = (globalThis as unknown as { process?: Record<string, unknown> }).process;
+  if (typeof host?.memory === "function") return (host.memory as () => { free: number })().free;
+  if (typeof host?.memoryUsage === "function") {
+    const heap = (host.memoryUsage as () => { heapTotal: number; heapUsed: number })();
+    return heap.heapTotal - heap.heapUsed;
+  }
+  return 0;
+}
+
 /** The settings that join the simulated radio's access point. */
 export const SIMULATED_AP = { ssid: "sim-ap", password: "sim-password" };
 
@@ -89,7 +100,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     storage: options.storage,
     http: options.services?.http,
     deviceId: SIMULATED_DEVICE.deviceId,
-    freeMemory: () => 0,
+    freeMemory: hostFreeMemory,
     log: () => {},
   });
   // Provisioning: a new device leaves the factory with its key in flash.

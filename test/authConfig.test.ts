@@ -303,3 +303,13 @@ describe("over real loopback sockets", () => {
     device.actor.stop();
   });
 });
+
+describe("the simulated board's info", () => {
+  it("reports the host's free heap, not a made-up number", () => {
+    const device = simulateDevice({ clock: new VirtualClock(), seed: 1 });
+    const free = device.board.info.freeMemory();
+    const heap = process.memoryUsage();
+    expect(free).toBeGreaterThan(0);
+    expect(free).toBeLessThanOrEqual(heap.heapTotal);
+  });
+});
