@@ -4,12 +4,12 @@
  * build the device here, so what runs on the board is what was simulated. A new manager joins
  * by one entry in `managerTable`.
  */
-import type { Board } from "../board/types.js";
+import type { Board, WifiCredentials } from "../board/types.js";
 import { createAuthMachine } from "../machines/auth.js";
 import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
-import { createLoggerMachine } from "../machines/logger.js";
-import { createNetworkMachine } from "../machines/network.js";
+import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
+import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
@@ -18,16 +18,40 @@ import { networkEffects } from "./network.js";
 /** Where the reason for a supervisor escalation is kept across the reset it causes. */
 export const ESCALATION_FILE = "supervisor.escalation";
 
+/** Where the device's services answer. */
+export interface ServiceUrls {
+  discoveryUrl: string;
+  configUrl: string;
+}
+
 export interface DeviceOptions {
   /** Sees every line the logger writes, expires or drops (the console view, tests). */
   observeLog?: (notice: SinkNotice) => void;
 }
 
-export function managerTable(board: Board, options: DeviceOptions = {}): ManagerSpec[] {
+/** What one device is told at boot, from its flash on the board or by the simulation. */
+export interface DeviceSetup extends DeviceOptions {
+  /** Seeds every manager's jitter: from the board's random source, or fixed in a replay. */
+  seed: number;
+  /** Until a token names the tenant and namespace, the logger stamps `unassigned`. */
+  identity?: Partial<Identity>;
+  /** The access point, and any network settings that differ from the defaults. */
+  network: WifiCredentials & Partial<NetworkSettings>;
+  services: ServiceUrls;
+  logger?: Partial<LoggerSettings>;
+}
+
+export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
+  const deviceId = board.info.deviceId;
+  const identity: Identity = Object.assign(
+    { device: deviceId, tenant: "unassigned", ns: "unassigned" },
+    setup.identity,
+  );
   return [
     {
       id: "logger",
-      logic: createLoggerMachine(loggerEffects(board, options.observeLog)),
+      logic: createLoggerMachine(loggerEffects(board, setup.observeLog)),
+      input: { identity, settings: setup.logger },
       dependsOn: [],
       requiredForReadiness: true,
       configKey: "logger",
@@ -36,6 +60,7 @@ export function managerTable(board: Board, options: DeviceOptions = {}): Manager
     {
       id: "network",
       logic: createNetworkMachine(networkEffects(board)),
+      input: { seed: setup.seed, settings: setup.network },
       dependsOn: ["logger"],
       requiredForReadiness: true,
       configKey: "network",
@@ -43,6 +68,7 @@ export function managerTable(board: Board, options: DeviceOptions = {}): Manager
     {
       id: "auth",
       logic: createAuthMachine(authEffects(board)),
+      input: { deviceId, discoveryUrl: setup.services.discoveryUrl, seed: setup.seed + 1 },
       dependsOn: ["network"],
       requiredForReadiness: true,
       subscribes: ["NETWORK_UP", "TOKEN_REJECTED"],
@@ -50,6 +76,7 @@ export function managerTable(board: Board, options: DeviceOptions = {}): Manager
     {
       id: "config",
       logic: createConfigMachine(configEffects(board)),
+      input: { deviceId, configUrl: setup.services.configUrl },
       dependsOn: ["auth"],
       requiredForReadiness: true,
       subscribes: ["TOKEN", "TOKEN_LOST"],

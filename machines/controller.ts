@@ -45,6 +45,8 @@ export interface ManagerSpec {
   subscribes?: readonly string[];
   /** The section of the device configuration this manager takes, as `CONFIGURE { settings }`. */
   configKey?: string;
+  /** The machine's input, given to every instance (a restarted one starts from it too). */
+  input?: unknown;
 }
 
 /** The configuration manager's report that a new configuration is in force. */
@@ -66,13 +68,10 @@ export interface SupervisorSettings {
 }
 
 export interface ControllerInput {
-  /** Each manager's input, by manager id. */
-  managers: Record<string, unknown>;
   supervisor?: Partial<SupervisorSettings>;
 }
 
 export interface ControllerContext {
-  inputs: ControllerInput;
   settings: SupervisorSettings;
   /** Restarts of each manager within the window: the n of its next backoff. */
   restarts: Record<string, number>;
@@ -145,11 +144,8 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
   const ordered = startOrder(specs);
   const specOf = (id: string) => ordered.find((s) => s.id === id);
   // The table's machines are of many types; XState's typed spawn overloads cannot follow them.
-  const spawnManager = (spec: ManagerSpec, context: ControllerContext) =>
-    [spec.logic, { id: spec.id, systemId: spec.id, input: context.inputs.managers[spec.id] }] as [
-      any,
-      any,
-    ];
+  const spawnManager = (spec: ManagerSpec) =>
+    [spec.logic, { id: spec.id, systemId: spec.id, input: spec.input }] as [any, any];
 
   return setup({
     types: {
@@ -172,7 +168,6 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
   }).createMachine({
     id: "controller",
     context: ({ input }) => ({
-      inputs: input,
       settings: Object.assign({}, SUPERVISOR_DEFAULTS, input.supervisor),
       restarts: {},
       restartsInWindow: 0,
@@ -184,8 +179,8 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       config: null,
       retained: [],
     }),
-    entry: enqueueActions(({ context, enqueue }) => {
-      for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec, context));
+    entry: enqueueActions(({ enqueue }) => {
+      for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec));
     }),
     initial: "supervising",
     on: {
@@ -323,7 +318,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
               const spec = specOf((event as { id: string }).id);
               if (!spec) return;
               enqueue.stopChild(spec.id);
-              enqueue.spawnChild(...spawnManager(spec, context));
+              enqueue.spawnChild(...spawnManager(spec));
               // A new instance knows nothing: give it what its predecessor had been told.
               const section =
                 spec.configKey && context.config ? context.config[spec.configKey] : undefined;

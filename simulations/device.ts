@@ -6,7 +6,12 @@
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
 import { DEVICE_KEY_FILE } from "../actors/auth.js";
-import { createDeviceMachine, type DeviceOptions, managerTable } from "../actors/device.js";
+import {
+  createDeviceMachine,
+  type DeviceOptions,
+  managerTable,
+  type ServiceUrls,
+} from "../actors/device.js";
 import type { FlashStorage } from "../board/node/flashStorage.js";
 import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { RadioOptions } from "../board/node/simulatedRadio.js";
@@ -85,9 +90,7 @@ export const SIMULATED_DEVICE = {
   ns: "sim-ns",
 };
 
-export interface ServiceAccess {
-  discoveryUrl: string;
-  configUrl: string;
+export interface ServiceAccess extends ServiceUrls {
   /** The board's HTTP, given whether the radio's link is up. */
   http: (isLinkUp: () => boolean) => Http;
 }
@@ -107,7 +110,17 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
   if (board.storage.read(DEVICE_KEY_FILE) === undefined) {
     board.storage.write(DEVICE_KEY_FILE, options.deviceKey ?? SIMULATED_DEVICE.key);
   }
-  const table = managerTable(board, options);
+  const table = managerTable(board, {
+    seed: options.seed,
+    identity: options.identity,
+    network: Object.assign({}, SIMULATED_AP, options.network),
+    services: options.services ?? {
+      discoveryUrl: "http://discovery.invalid",
+      configUrl: "http://config.invalid",
+    },
+    logger: options.logger,
+    observeLog: options.observeLog,
+  });
   const specs = options.specs ? options.specs(board, table) : table;
   const lastState: Record<string, string> = {};
   const inspect = (event: InspectionEvent) => {
@@ -127,33 +140,10 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
       snapshot: { value: snapshot.value, context: snapshot.context },
     });
   };
-  const identity: Identity = Object.assign(
-    { device: board.info.deviceId, tenant: "unassigned", ns: "unassigned" },
-    options.identity,
-  );
-  const urls = options.services ?? {
-    discoveryUrl: "http://discovery.invalid",
-    configUrl: "http://config.invalid",
-  };
   const actor = createActor(createDeviceMachine(board, specs), {
     id: "controller",
     clock: options.clock,
-    input: {
-      managers: {
-        logger: { identity, settings: options.logger },
-        network: {
-          seed: options.seed,
-          settings: Object.assign({}, SIMULATED_AP, options.network),
-        },
-        auth: {
-          deviceId: board.info.deviceId,
-          discoveryUrl: urls.discoveryUrl,
-          seed: options.seed + 1,
-        },
-        config: { deviceId: board.info.deviceId, configUrl: urls.configUrl },
-      },
-      supervisor: options.supervisor,
-    },
+    input: { supervisor: options.supervisor },
     // XState builds an inspection event for every action and microstep once anything inspects:
     // only pay for that when someone watches.
     inspect: options.onTransition || options.inspect ? inspect : undefined,

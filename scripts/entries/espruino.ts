@@ -25,32 +25,18 @@ const seed = Math.floor(board.random() * 4294967296);
 if (!board.hasRadio) board.log("board: this firmware has no Wifi module: the network stays down");
 
 const specs = managerTable(board, {
+  seed,
+  network: { ssid: credentials.ssid || "", password: credentials.password || "" },
+  services: {
+    discoveryUrl: services.discoveryUrl || "http://discovery.local",
+    configUrl: services.configUrl || "http://config.local",
+  },
   observeLog: (notice) => {
     if (notice.kind === "written") board.log(notice.line.slice(0, -1));
     else if (notice.kind === "dropped") board.log(`logger: ${notice.lines} line(s) dropped`);
   },
 });
-const device = createActor(createDeviceMachine(board, specs), {
-  clock: board.clock,
-  input: {
-    managers: {
-      logger: { identity: { device: board.info.deviceId, tenant: "unassigned", ns: "unassigned" } },
-      network: {
-        seed,
-        settings: { ssid: credentials.ssid || "", password: credentials.password || "" },
-      },
-      auth: {
-        deviceId: board.info.deviceId,
-        discoveryUrl: services.discoveryUrl || "http://discovery.local",
-        seed: seed + 1,
-      },
-      config: {
-        deviceId: board.info.deviceId,
-        configUrl: services.configUrl || "http://config.local",
-      },
-    },
-  },
-});
+const device = createActor(createDeviceMachine(board, specs), { clock: board.clock, input: {} });
 device.start();
 // Reachable from the interpreter's console (`device.getSnapshot()`), and never collected.
 (globalThis as unknown as { device: typeof device }).device = device;
