@@ -25,6 +25,9 @@ import {
 } from "../machines/controller.js";
 import type { Identity, LoggerSettings } from "../machines/logger.js";
 import type { NetworkContext, NetworkSettings } from "../machines/network.js";
+import { stateName } from "../runtime/stateName.js";
+
+export { stateName };
 
 export interface Transition {
   at: number;
@@ -54,18 +57,6 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   onTransition?: (transition: Transition) => void;
   /** Forwarded to XState, e.g. the Stately inspector's `inspect`. */
   inspect?: (event: InspectionEvent) => void;
-}
-
-/** Flattens a state value: `connected.probing`; parallel regions joined by commas. */
-export function stateName(value: unknown): string {
-  if (typeof value === "string") return value;
-  const regions = value as Record<string, unknown>;
-  return Object.keys(regions)
-    .map((key) => {
-      const inner = stateName(regions[key]);
-      return inner === "" ? key : `${key}.${inner}`;
-    })
-    .join(",");
 }
 
 /** What the host has free: JsVars inside the interpreter, heap bytes on Node, 0 in a bare `vm`. */
