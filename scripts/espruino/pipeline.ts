@@ -2,7 +2,8 @@
  * How TypeScript becomes JavaScript the Espruino interpreter runs, in three passes:
  *
  * 1. esbuild bundles the entry into one script and lowers the ES2016+ syntax it can (`?.`,
- *    `??=`, `**`, class fields).
+ *    `??=`, `**`, class fields), leaving out xstate's definition serialisers
+ *    (`dropSerializers.ts`).
  * 2. Babel lowers the ES2015 syntax Espruino lacks or gets wrong, with the transforms LANGUAGE.md
  *    names, in their spec-compliant (non-loose) form (loose spread turns `[...set]` into
  *    `[].concat(set)`, and loose for-of ignores iterators), plus arrow functions (see below). A second Babel pass removes
@@ -14,6 +15,7 @@
  */
 import { transformSync } from "@babel/core";
 import * as esbuild from "esbuild";
+import { dropXstateSerializers } from "./dropSerializers.js";
 import { lowerLabels } from "./lowerLabels.js";
 
 /** Syntax Espruino 2v29 does not run (or runs wrongly): none may survive the pipeline. */
@@ -105,6 +107,7 @@ function passOneSupported(): Record<string, boolean> {
  * whitespace removal, for reading the interpreter's stack traces; the syntax stays as gated.
  */
 export async function lowerForEspruino(entry: string, readable = false): Promise<LoweredBundle> {
+  const serializers = dropXstateSerializers();
   const bundled = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -117,7 +120,9 @@ export async function lowerForEspruino(entry: string, readable = false): Promise
     supported: passOneSupported(),
     legalComments: "none",
     logLevel: "silent",
+    plugins: [serializers.plugin],
   });
+  serializers.done();
   const lowered = transformSync(bundled.outputFiles[0].text, {
     babelrc: false,
     configFile: false,
