@@ -177,8 +177,8 @@ describe("NetworkManager", () => {
     expect(waits(5)).not.toEqual(waits(6));
   });
 
-  it("runs 24 hours of a flapping radio in well under a second", () => {
-    // The network manager alone under the controller: the whole device's day is in the bench.
+  it("lives through 24 hours of a flapping radio, one connect at a time", () => {
+    // The network manager alone under the controller; how fast a day runs is the bench's job.
     const d = start({
       onTransition: undefined,
       inspect: undefined,
@@ -187,16 +187,12 @@ describe("NetworkManager", () => {
         table.filter((s) => s.id === "network").map((s) => ({ ...s, dependsOn: [] })),
     });
     d.board.radio.flap({ seed: 9, upMs: [30 * SECOND, 5 * MINUTE], downMs: [SECOND, MINUTE] });
-    const began = performance.now();
     d.actor.start();
     d.clock.advance(24 * HOUR);
-    const wallMs = performance.now() - began;
     const c = d.network().context;
-    console.log(`24 h of virtual time: ${wallMs.toFixed(0)} ms of wall time`);
     expect(d.clock.now()).toBe(24 * HOUR);
     expect(c.connections).toBeGreaterThan(300);
     expect(d.board.radio.stats.maxConnectsInFlight).toBe(1);
-    expect(wallMs).toBeLessThan(1000);
   });
 });
 
