@@ -6,7 +6,8 @@
  * the same families in Prometheus (and in `test/support/promText.ts`, a strict parser) and passes
  * `promtool check metrics` for names that follow Prometheus' naming conventions. HELP text escapes
  * `\` and newline; label values escape `\`, `"` and newline; nothing else is touched (the text
- * is UTF-8 once sent). Values are written as Prometheus writes them: `+Inf`, `-Inf`, `NaN`, an
+ * is UTF-8 once sent). Blanks at the start of a HELP text are lost to every 0.0.4 reader, which
+ * skips them after the name; the format has no escape for them. Values are written as Prometheus writes them: `+Inf`, `-Inf`, `NaN`, an
  * integer below 2^53 in plain digits (built from two exact halves, so Espruino, whose `String(n)`
  * keeps about 11 significant digits, writes it exactly too), and any other number with
  * `String(n)` (the shortest exact form on Node; on Espruino about 11 digits, enough for what a

@@ -154,7 +154,7 @@ export function parsePromText(text: string): ParsedFamily[] {
     if (cursor.peek() === "{") {
       labels = cursor.labels();
       cursor.skipBlanks();
-    } else if (!blankAfterName) {
+    } else if (!blankAfterName && !cursor.atEnd()) {
       throw cursor.fail(
         "bad-metric-name",
         `${name} is followed by ${JSON.stringify(cursor.rest())}`,
