@@ -19,7 +19,7 @@ import { type JsonOutcome, requestJson } from "./httpJson.js";
 export const DEVICE_KEY_FILE = "device.key";
 
 /** A token the device may use, or why it may not. */
-export function acceptToken(token: unknown, key: string): Omit<TokenEvent, never> | string {
+export function acceptToken(token: unknown, key: string): Omit<TokenEvent, "at"> | string {
   if (typeof token !== "string") return "no token in the answer";
   const decoded = decodeJwtUnverified(token);
   if (!decoded || typeof decoded.iat !== "number") return "malformed token";
@@ -40,7 +40,7 @@ function failure(outcome: JsonOutcome & { ok: false }) {
   return { error: outcome.error, status: outcome.status };
 }
 
-export function authEffects(board: Pick<Board, "http" | "storage">): AuthEffects {
+export function authEffects(board: Pick<Board, "http" | "storage" | "clock">): AuthEffects {
   const readKey = () => (board.storage.read(DEVICE_KEY_FILE) ?? "").trim();
   return {
     register: fromCallback<any, RegisterInput>(({ input, sendBack }) => {
@@ -66,7 +66,7 @@ export function authEffects(board: Pick<Board, "http" | "storage">): AuthEffects
           if (!answer.ok) return sendBack({ type: "REGISTER_FAILED", ...failure(answer) });
           const accepted = acceptToken((answer.json as { token?: unknown } | null)?.token, key);
           if (typeof accepted === "string") return fail(accepted);
-          sendBack({ type: "REGISTERED", ...accepted });
+          sendBack({ type: "REGISTERED", ...accepted, at: board.clock.now() });
         });
       });
       return () => cancel();
@@ -89,7 +89,7 @@ export function authEffects(board: Pick<Board, "http" | "storage">): AuthEffects
           );
           if (typeof accepted === "string")
             return sendBack({ type: "REFRESH_FAILED", error: accepted });
-          sendBack({ type: "REFRESHED", ...accepted });
+          sendBack({ type: "REFRESHED", ...accepted, at: board.clock.now() });
         },
       ),
     ),

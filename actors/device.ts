@@ -5,11 +5,13 @@
  * by one entry in `managerTable`.
  */
 import type { Board, WifiCredentials } from "../board/types.js";
+import { type ApiSettings, createApiMachine } from "../machines/api.js";
 import { createAuthMachine } from "../machines/auth.js";
 import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { apiEffects } from "./api.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
@@ -39,6 +41,8 @@ export interface DeviceSetup extends DeviceOptions {
   network: WifiCredentials & Partial<NetworkSettings>;
   services: ServiceUrls;
   logger?: Partial<LoggerSettings>;
+  /** The device API's settings until the configuration says otherwise (port 0: any free port). */
+  api?: Partial<ApiSettings>;
 }
 
 export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
@@ -80,6 +84,14 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: ["auth"],
       requiredForReadiness: true,
       subscribes: ["TOKEN", "TOKEN_LOST"],
+    },
+    {
+      id: "api",
+      logic: createApiMachine(apiEffects(board)),
+      input: { seed: setup.seed + 2, settings: setup.api },
+      dependsOn: ["logger"],
+      requiredForReadiness: false,
+      configKey: "api",
     },
   ];
 }

@@ -55,9 +55,42 @@ export interface HttpResponse {
   body: string;
 }
 
+/** A request to a server the board runs; header names in lower case on every board. */
+export interface ServedRequest {
+  method: string;
+  /** With its query string, as sent. */
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The peer's address where the board knows it; `unknown` on Espruino, whose server hides it. */
+  remoteAddress: string;
+}
+
+export type ServedResponse = HttpResponse;
+
+/** Answers one request: `respond` may be called later; only its first call counts. */
+export type RequestHandler = (req: ServedRequest, respond: (res: ServedResponse) => void) => void;
+
+export interface ServeOptions {
+  /** 0: any free port (where the board can choose one). */
+  port: number;
+  /** A longer body is answered 413 by the board, read past but never kept whole in memory. */
+  maxBodyBytes: number;
+}
+
 export interface Http {
   /** Calls `done` once with a response or an error (timeouts included); returns an abort. */
   request(req: HttpRequest, done: (error: string | null, res?: HttpResponse) => void): () => void;
+  /**
+   * Serves `handler` on a port. `ready` is called once, never synchronously, with null and the
+   * port bound, or why the port cannot be opened. The returned function closes the server (and
+   * abandons `ready` if it has not run yet). A handler that throws is answered 500.
+   */
+  serve(
+    options: ServeOptions,
+    handler: RequestHandler,
+    ready: (error: string | null, port: number) => void,
+  ): () => void;
 }
 
 export interface Udp {

@@ -39,6 +39,8 @@ export interface TokenEvent {
   token: string;
   claims: TokenClaims;
   lifetimeMs: number;
+  /** When it arrived, on the board's clock. */
+  at: number;
 }
 
 export type AuthEvent =
@@ -70,6 +72,8 @@ export interface AuthContext extends BackoffState {
   token: string | null;
   claims: TokenClaims | null;
   lifetimeMs: number;
+  /** When the token expires, on the board's clock (its arrival plus its lifetime). */
+  expiresAt: number | null;
   registrations: number;
   refreshes: number;
   lastError: string | null;
@@ -117,6 +121,7 @@ export function createAuthMachine(effects: AuthEffects) {
           token: e.token,
           claims: e.claims,
           lifetimeMs: e.lifetimeMs,
+          expiresAt: e.at + e.lifetimeMs,
           retry: 0,
           lastError: null,
         };
@@ -161,6 +166,7 @@ export function createAuthMachine(effects: AuthEffects) {
       token: null,
       claims: null,
       lifetimeMs: 0,
+      expiresAt: null,
       registrations: 0,
       refreshes: 0,
       lastError: null,
@@ -302,7 +308,7 @@ export function createAuthMachine(effects: AuthEffects) {
       },
       expired: {
         entry: [
-          assign({ token: null, lastError: "token expired" }),
+          assign({ token: null, expiresAt: null, lastError: "token expired" }),
           sendParent({ type: "TOKEN_LOST", reason: "expired" }),
           {
             type: "log",

@@ -79,5 +79,24 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
         pollIntervalMs: int(5_000, 86_400_000, 60_000),
       },
     },
+    api: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        port: int(0, 65_535, 80),
+        rateLimit: {
+          type: "object",
+          additionalProperties: false,
+          default: {},
+          properties: {
+            burst: int(1, 1_000, 20),
+            refillPerSec: int(1, 1_000, 5),
+          },
+        },
+        maxBodyBytes: int(64, 65_536, 4096),
+        clockSkewMs: int(0, 600_000, 30_000),
+      },
+    },
   },
 };

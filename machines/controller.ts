@@ -16,7 +16,8 @@
  * Liveness: every `pingIntervalMs` the controller pings each manager; one that has not answered
  * by the next ping is named as unresponsive until it answers again. The controller answers
  * a `PING` from its host with an emitted `PONG`, so a host can tell a live controller from a
- * wedged one. Readiness is read off the managers' `ready` tags (`readiness()` below).
+ * wedged one; the PONG carries the readiness too. Readiness is read off the managers' `ready` tags
+ * (`readiness()` below).
  *
  * Reports a manager sends its parent (`NETWORK_UP`, `TOKEN`...) are routed to the managers whose
  * table entry subscribes to them; a new configuration (`CONFIG_UPDATED`) goes, section by section,
@@ -75,6 +76,8 @@ export interface ControllerContext {
   settings: SupervisorSettings;
   /** Restarts of each manager within the window: the n of its next backoff. */
   restarts: Record<string, number>;
+  /** Restarts of each manager since the controller started (the device API's counter). */
+  restartsTotal: Record<string, number>;
   restartsInWindow: number;
   /** Why each manager last failed. */
   failures: Record<string, string>;
@@ -95,6 +98,17 @@ export type ControllerEvent =
   | { type: "PING"; seq: number }
   | PongEvent
   | AnyEventObject;
+
+/** The controller's answer to its host's `PING`: liveness and readiness in one round trip. */
+export interface HostPong {
+  type: "PONG";
+  seq: number;
+  /** Managers that missed the last ping: the controller is live while none did. */
+  unresponsive: string[];
+  ready: boolean;
+  /** Each required manager that is not ready, with why (see `readiness`). */
+  failing: Record<string, string>;
+}
 
 export interface ControllerEffects {
   /** Keeps the escalation's reason where it survives the reset (flash). */
@@ -152,7 +166,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       context: {} as ControllerContext,
       events: {} as ControllerEvent,
       input: {} as ControllerInput,
-      emitted: {} as { type: "PONG"; seq: number; unresponsive: string[] },
+      emitted: {} as HostPong,
     },
     actions: {
       log: logAction("controller"),
@@ -170,6 +184,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
     context: ({ input }) => ({
       settings: Object.assign({}, SUPERVISOR_DEFAULTS, input.supervisor),
       restarts: {},
+      restartsTotal: {},
       restartsInWindow: 0,
       failures: {},
       pingSeq: 0,
@@ -185,11 +200,16 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
     initial: "supervising",
     on: {
       PING: {
-        actions: emit(({ context, event }) => ({
-          type: "PONG" as const,
-          seq: (event as { seq: number }).seq,
-          unresponsive: context.unresponsive,
-        })),
+        actions: emit(({ context, event, self }) => {
+          const health = readiness(self.getSnapshot(), ordered);
+          return {
+            type: "PONG" as const,
+            seq: (event as { seq: number }).seq,
+            unresponsive: context.unresponsive,
+            ready: health.ready,
+            failing: health.failing,
+          };
+        }),
       },
       CONFIG_UPDATED: {
         actions: enqueueActions(({ context, event, enqueue }) => {
@@ -293,6 +313,9 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
                 );
                 enqueue.assign({
                   restarts: Object.assign({}, context.restarts, { [id]: n + 1 }),
+                  restartsTotal: Object.assign({}, context.restartsTotal, {
+                    [id]: (context.restartsTotal[id] ?? 0) + 1,
+                  }),
                   restartsInWindow: context.restartsInWindow + 1,
                   failures: Object.assign({}, context.failures, {
                     [id]: errorText((event as { error?: unknown }).error),

@@ -9,6 +9,8 @@
  * starts on the flash the first one left, as a rebooted device does. `--seed` makes the radio
  * and the jitter repeatable; `--duration` stops after that many seconds; `--inspect` streams
  * every actor to the Stately inspector (open the printed URL); `--fresh` erases the flash first.
+ * The device's own API is served on a loopback port: once it serves, the console prints its
+ * address and a short-lived viewer token, ready for `curl -H "Authorization: Bearer …"`.
  */
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -16,10 +18,12 @@ import { directoryMirror } from "../board/node/fileMirror.js";
 import { FlashStorage } from "../board/node/flashStorage.js";
 import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
+import type { ApiContext } from "../machines/api.js";
 import type { AuthContext } from "../machines/auth.js";
 import type { ConfigContext } from "../machines/config.js";
 import type { NetworkContext } from "../machines/network.js";
-import { SIMULATED_DEVICE, simulateDevice, type Transition } from "./device.js";
+import { signJwt } from "../runtime/jwt.js";
+import { SIMULATED_API_KEY, SIMULATED_DEVICE, simulateDevice, type Transition } from "./device.js";
 import { type LiveInspector, startInspector } from "./inspector.js";
 import { serveServicesOnLoopback, startServices } from "./services/index.js";
 
@@ -86,12 +90,41 @@ function printReadiness(): void {
   console.log(`${stamp()}  ${"device".padEnd(10)} ${text}`);
 }
 
+/** How long the printed viewer token is good for. */
+const VIEWER_TOKEN_SECONDS = 15 * 60;
+let apiPort: number | null = null;
+/** Prints where the API answers, with a viewer token, whenever it starts serving on a new port. */
+function printApi(t: Transition): void {
+  const port = (t.snapshot.context as ApiContext).port;
+  if (t.actor !== "api" || port === null || port === apiPort) return;
+  apiPort = port;
+  const now = Math.floor(realClock.now() / 1000);
+  const token = signJwt(
+    {
+      sub: "console",
+      tenant: SIMULATED_DEVICE.tenant,
+      ns: SIMULATED_DEVICE.ns,
+      roles: ["viewer"],
+      iat: now,
+      nbf: now,
+      exp: now + VIEWER_TOKEN_SECONDS,
+    },
+    SIMULATED_API_KEY,
+  );
+  console.log(`API: http://127.0.0.1:${port}`);
+  console.log(`Viewer token: ${token}`);
+  console.log(
+    `  (viewer role, ${VIEWER_TOKEN_SECONDS / 60} min; try: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/state)`,
+  );
+}
+
 const lastTop: Record<string, string> = {};
 /** Polls that changed nothing: a line every few seconds would bury what matters. */
 const quiet = (t: Transition) =>
   t.actor === "config" && (t.state === "fetching" || t.event === "CONFIG_NOT_MODIFIED");
 
 function printTransition(t: Transition): void {
+  printApi(t);
   if (quiet(t)) {
     lastTop[t.actor] = t.state;
     return;
@@ -132,6 +165,8 @@ function publishConfig(): void {
     },
     logger: { level: "debug" },
     config: { pollIntervalMs: 5_000 },
+    // Any free port, as at start: the configured port is the one the host picked.
+    api: { port: 0 },
   });
 }
 publishConfig();
@@ -154,6 +189,7 @@ const device = simulateDevice({
   },
   radio: { connectLatencyMs: 400 },
   logger: { level: "debug" },
+  api: { port: 0 },
   onTransition: printTransition,
   inspect: inspector?.inspect,
   observeLog: (notice) => {

@@ -5,6 +5,7 @@
  * handed to `onTransition`, which is what traces, the console view and tests observe.
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
+import { API_KEY_FILE } from "../actors/api.js";
 import { DEVICE_KEY_FILE } from "../actors/auth.js";
 import {
   createDeviceMachine,
@@ -16,6 +17,7 @@ import type { FlashStorage } from "../board/node/flashStorage.js";
 import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { RadioOptions } from "../board/node/simulatedRadio.js";
 import type { Clock, Http } from "../board/types.js";
+import type { ApiSettings } from "../machines/api.js";
 import {
   type ControllerContext,
   liveness,
@@ -52,6 +54,8 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   services?: ServiceAccess;
   /** The key provisioned in the device's flash at first boot. */
   deviceKey?: string;
+  /** The device API's settings at boot, e.g. `{ port: 0 }` on loopback. */
+  api?: Partial<ApiSettings>;
   /** Replaces the manager table, e.g. to add a manager a test controls. */
   specs?: (board: SimulatedBoard, table: ManagerSpec[]) => ManagerSpec[];
   onTransition?: (transition: Transition) => void;
@@ -69,6 +73,9 @@ function hostFreeMemory(): number {
   }
   return 0;
 }
+
+/** The secret the simulated device's API tokens are signed with, provisioned in its flash. */
+export const SIMULATED_API_KEY = "sim-api-key-0001";
 
 /** The settings that join the simulated radio's access point. */
 export const SIMULATED_AP = { ssid: "sim-ap", password: "sim-password" };
@@ -101,6 +108,9 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
   if (board.storage.read(DEVICE_KEY_FILE) === undefined) {
     board.storage.write(DEVICE_KEY_FILE, options.deviceKey ?? SIMULATED_DEVICE.key);
   }
+  if (board.storage.read(API_KEY_FILE) === undefined) {
+    board.storage.write(API_KEY_FILE, SIMULATED_API_KEY);
+  }
   const table = managerTable(board, {
     seed: options.seed,
     identity: options.identity,
@@ -110,6 +120,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
       configUrl: "http://config.invalid",
     },
     logger: options.logger,
+    api: options.api,
     observeLog: options.observeLog,
   });
   const specs = options.specs ? options.specs(board, table) : table;

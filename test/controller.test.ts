@@ -227,7 +227,16 @@ describe("controller: readiness and liveness", () => {
     d.actor.on("PONG", (e) => pongs.push(e));
     d.actor.start();
     d.actor.send({ type: "PING", seq: 7 });
-    expect(pongs).toEqual([{ type: "PONG", seq: 7, unresponsive: [] }]);
+    // Readiness rides along: the network has not connected yet at start.
+    expect(pongs).toEqual([
+      {
+        type: "PONG",
+        seq: 7,
+        unresponsive: [],
+        ready: false,
+        failing: expect.objectContaining({ network: expect.any(String) }),
+      },
+    ]);
   });
 });
 
@@ -254,6 +263,7 @@ describe("controller: the table of managers", () => {
       "network",
       "auth",
       "config",
+      "api",
     ]);
   });
 

@@ -64,6 +64,7 @@ describe("SimulatedNetwork", () => {
       path: "/a/b?x=1",
       headers: { host: "svc.sim", "content-type": "text/plain", authorization: "Bearer t" },
       body: "hello",
+      remoteAddress: "device.sim",
     });
     clock.advance(49);
     expect(r.calls).toEqual([]);

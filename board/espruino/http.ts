@@ -1,12 +1,19 @@
 /**
- * The board's HTTP client on Espruino's `require("http")`.
+ * The board's HTTP client and server on Espruino's `require("http")`.
  *
  * Sends `Host` and `Content-Length` itself: Espruino omits them and Node-based servers answer 400
  * without them (measured). Response header names are lower-cased, as the seam promises. The
  * timeout and cancel are the board's: Espruino's request has neither.
+ *
+ * The server (`createServer`) reads a request body chunk by chunk and stops keeping it past
+ * `maxBodyBytes` (answered 413 once the body ends), so a large body cannot exhaust the heap.
+ * Measured on 2v29: a served request emits `end` when its body is complete (`close` only
+ * after the answer), request header names keep the client's case, and the peer's address is
+ * not exposed (`remoteAddress` is `unknown`). The port is the one asked for: the interpreter
+ * cannot pick a free one.
  */
 import { parseHttpUrl } from "../../runtime/url.js";
-import type { Clock, Http } from "../types.js";
+import type { Clock, Http, RequestHandler, ServedResponse, ServeOptions } from "../types.js";
 import { loadModule } from "./modules.js";
 
 interface EspruinoResponse {
@@ -21,7 +28,28 @@ interface EspruinoRequest {
   end(body?: string): void;
 }
 
+interface EspruinoServedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  on(event: "data", listener: (chunk: string) => void): void;
+  on(event: "end", listener: () => void): void;
+}
+
+interface EspruinoServerResponse {
+  writeHead(status: number, headers: Record<string, string>): void;
+  end(body: string): void;
+}
+
+interface EspruinoServer {
+  listen(port: number): void;
+  close(): void;
+}
+
 interface EspruinoHttp {
+  createServer(
+    onRequest: (req: EspruinoServedRequest, res: EspruinoServerResponse) => void,
+  ): EspruinoServer;
   request(
     options: {
       host: string;
@@ -34,9 +62,89 @@ interface EspruinoHttp {
   ): EspruinoRequest;
 }
 
+function jsonAnswer(status: number, error: string): ServedResponse {
+  return {
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ error }),
+  };
+}
+
+/** Collects one served request's body within the limit and hands it to `handler` once. */
+function serveRequest(
+  req: EspruinoServedRequest,
+  res: EspruinoServerResponse,
+  options: ServeOptions,
+  handler: RequestHandler,
+): void {
+  let body = "";
+  let size = 0;
+  let answered = false;
+  const send = (answer: ServedResponse) => {
+    if (answered) return;
+    answered = true;
+    try {
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+    } catch (_) {
+      // The client went away: nothing is left to tell it.
+    }
+  };
+  req.on("data", (chunk) => {
+    size += chunk.length;
+    if (size <= options.maxBodyBytes) body += chunk;
+  });
+  req.on("end", () => {
+    if (size > options.maxBodyBytes) return send(jsonAnswer(413, "payload too large"));
+    const headers: Record<string, string> = {};
+    const names = Object.keys(req.headers || {});
+    for (let i = 0; i < names.length; i++) headers[names[i].toLowerCase()] = req.headers[names[i]];
+    try {
+      handler(
+        {
+          method: String(req.method).toUpperCase(),
+          path: req.url,
+          headers,
+          body,
+          remoteAddress: "unknown",
+        },
+        send,
+      );
+    } catch (_) {
+      send(jsonAnswer(500, "internal server error"));
+    }
+  });
+}
+
 export function espruinoHttp(clock: Clock): Http {
   let module: EspruinoHttp | null = null;
   return {
+    serve(options, handler, ready) {
+      let server: EspruinoServer | null = null;
+      let error: string | null = null;
+      let pending = true;
+      try {
+        if (module === null) module = loadModule<EspruinoHttp>("http");
+        server = module.createServer((req, res) => serveRequest(req, res, options, handler));
+        server.listen(options.port);
+      } catch (e) {
+        error = `cannot listen on port ${options.port}: ${String(e)}`;
+      }
+      const timer = clock.setTimeout(() => {
+        pending = false;
+        ready(error, options.port);
+      }, 0);
+      return () => {
+        if (pending) clock.clearTimeout(timer);
+        pending = false;
+        try {
+          if (server !== null) server.close();
+        } catch (_) {
+          // Already closed.
+        }
+        server = null;
+      };
+    },
     request(req, done) {
       let open = true;
       const cancel = () => {

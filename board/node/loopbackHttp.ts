@@ -6,17 +6,21 @@
  * never synchronously, errors as the same strings the simulated network gives ("timeout",
  * "network down", "connection refused", "bad url"; others as the socket's error code), and
  * `timeoutMs` covers the whole exchange, not only the idle gaps Node's own timeout measures.
- * The server answers as the simulated network does: 413 above 64 KB of body, and a 500 JSON
- * error when a handler throws, so one bad request does not take the service down. Node only.
+ * The server answers as the simulated network does: 413 above 64 KB of body (or the limit it is
+ * given), and a 500 JSON error when a handler throws, so one bad request does not take the
+ * service down; a request Node's parser refuses (a malformed header, a header section too large)
+ * gets a JSON error too. The same server is the board's own (`serve`) in real-time simulations.
+ * Node only.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Http, HttpRequest, HttpResponse } from "../types.js";
 import {
   BAD_URL,
   CONNECTION_REFUSED,
   callHandler,
   type HttpHandler,
+  jsonError,
   MAX_BODY_BYTES,
   NETWORK_DOWN,
   payloadTooLarge,
@@ -35,6 +39,38 @@ export interface LoopbackServer {
 
 export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
   return {
+    serve(options, handler, ready) {
+      let open = true;
+      let server: LoopbackServer | undefined;
+      serveOnLoopback(
+        (req, respond) =>
+          handler(
+            {
+              method: req.method,
+              path: req.path,
+              headers: req.headers,
+              body: req.body,
+              remoteAddress: req.remoteAddress ?? "unknown",
+            },
+            respond,
+          ),
+        options.port,
+        { maxBodyBytes: options.maxBodyBytes },
+      ).then(
+        (started) => {
+          server = started;
+          if (open) ready(null, started.port);
+          else void started.close();
+        },
+        (error: NodeJS.ErrnoException) => {
+          if (open) ready(error.code === "EADDRINUSE" ? "address in use" : errorString(error), 0);
+        },
+      );
+      return () => {
+        open = false;
+        void server?.close();
+      };
+    },
     request(req: HttpRequest, done: (error: string | null, res?: HttpResponse) => void) {
       let open = true;
       let outgoing: http.ClientRequest | undefined;
@@ -102,20 +138,46 @@ export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
   };
 }
 
-export function serveOnLoopback(handler: HttpHandler, port = 0): Promise<LoopbackServer> {
+export interface LoopbackOptions {
+  /** Longer request bodies are answered 413 (read to the end, not kept); 64 KB unless told. */
+  maxBodyBytes?: number;
+}
+
+function writeAnswer(outgoing: http.ServerResponse, res: ServiceResponse): void {
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(res.headers ?? {})) {
+    const lower = name.toLowerCase();
+    // The length is computed here: a handler's own could only contradict the body.
+    if (lower !== "content-length" && lower !== "transfer-encoding") {
+      headers[lower] = res.headers[name];
+    }
+  }
+  const body = res.body ?? "";
+  headers["content-length"] = String(Buffer.byteLength(body));
+  outgoing.writeHead(res.status, headers);
+  outgoing.end(body);
+}
+
+/** A response written by hand on a socket Node's parser gave up on: JSON, as every answer. */
+function rawJsonError(socket: Socket, status: number, reason: string, message: string): void {
+  if (!socket.writable) return;
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function serveOnLoopback(
+  handler: HttpHandler,
+  port = 0,
+  options: LoopbackOptions = {},
+): Promise<LoopbackServer> {
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const server = http.createServer((incoming, outgoing) => {
     const send = (res: ServiceResponse) => {
       if (outgoing.headersSent || outgoing.destroyed) return;
-      const headers: Record<string, string> = {};
-      for (const name of Object.keys(res.headers ?? {})) {
-        const lower = name.toLowerCase();
-        // Node frames the body itself; a handler's own length could only contradict it.
-        if (lower !== "content-length" && lower !== "transfer-encoding") {
-          headers[lower] = res.headers[name];
-        }
-      }
-      outgoing.writeHead(res.status, headers);
-      outgoing.end(res.body ?? "");
+      writeAnswer(outgoing, res);
     };
     // Read to the end even when refusing: a server that answers and closes while the client is
     // still sending makes the kernel reset the connection, and the client never sees the 413.
@@ -123,18 +185,35 @@ export function serveOnLoopback(handler: HttpHandler, port = 0): Promise<Loopbac
     let size = 0;
     incoming.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
     incoming.on("end", () => {
-      if (size > MAX_BODY_BYTES) return send(payloadTooLarge());
+      if (size > limit) return send(payloadTooLarge());
       const req: ServiceRequest = {
         method: (incoming.method ?? "GET").toUpperCase(),
         path: incoming.url ?? "/",
         headers: flattenHeaders(incoming.headers),
         body: Buffer.concat(chunks).toString("utf8"),
+        remoteAddress: incoming.socket.remoteAddress ?? "unknown",
       };
       callHandler(handler, req, send);
     });
+  });
+  // Node would drop a CONNECT silently, and answer an `Expect` it does not know without a body.
+  server.on("connect", (_req: http.IncomingMessage, socket: Socket) =>
+    rawJsonError(socket, 405, "Method Not Allowed", "CONNECT is not served"),
+  );
+  server.on("checkExpectation", (_req: http.IncomingMessage, outgoing: http.ServerResponse) =>
+    writeAnswer(outgoing, jsonError(417, "only Expect: 100-continue is understood")),
+  );
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === "HPE_HEADER_OVERFLOW") {
+      rawJsonError(socket, 431, "Request Header Fields Too Large", "request headers too large");
+    } else if (error.code === "ECONNRESET" || error.code === "EPIPE") {
+      socket.destroy();
+    } else {
+      rawJsonError(socket, 400, "Bad Request", "malformed request");
+    }
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -11,7 +11,14 @@
  * off the clock, and nothing here draws a random number or reads the host's time, so the same
  * calls give the same trace. Bundled into the trace: no Node API, no Map, no URL, no regex.
  */
-import type { Clock, Http, HttpRequest, HttpResponse } from "../types.js";
+import type {
+  Clock,
+  Http,
+  HttpRequest,
+  HttpResponse,
+  RequestHandler,
+  ServeOptions,
+} from "../types.js";
 
 /** What a handler receives: the path keeps its query string, as Node's `req.url` does. */
 export interface ServiceRequest {
@@ -20,6 +27,8 @@ export interface ServiceRequest {
   /** Names in lower case, on both transports. */
   headers: Record<string, string>;
   body: string;
+  /** The sending client's address (`client()`'s), when the transport knows it. */
+  remoteAddress?: string;
 }
 
 export interface ServiceResponse {
@@ -49,6 +58,9 @@ export const NETWORK_DOWN = "network down";
 export const TIMEOUT = "timeout";
 export const CONNECTION_REFUSED = "connection refused";
 export const BAD_URL = "bad url";
+
+/** A client's address unless told otherwise, and the host a board's own servers listen at. */
+export const DEVICE_HOST = "device.sim";
 
 /** Request bodies above this are answered 413 before any handler sees them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -86,15 +98,58 @@ export class SimulatedNetwork {
     }
   }
 
-  /** A device's view of the network; `isLinkUp` is its radio (asked at send and at arrival). */
-  client(isLinkUp: () => boolean = () => true): Http {
-    return { request: (req, done) => this.send(req, done, isLinkUp) };
+  /**
+   * A device's view of the network; `isLinkUp` is its radio (asked at send and at arrival).
+   * `address` is the host it is known by: the remote address its requests carry, and where its
+   * own servers listen (`http://<address>[:port]`, port 0 meaning 80).
+   */
+  client(isLinkUp: () => boolean = () => true, address: string = DEVICE_HOST): Http {
+    return {
+      request: (req, done) => this.send(req, done, isLinkUp, address),
+      serve: (options, handler, ready) => this.serve(address, options, handler, ready),
+    };
+  }
+
+  private serve(
+    address: string,
+    options: ServeOptions,
+    handler: RequestHandler,
+    ready: (error: string | null, port: number) => void,
+  ): () => void {
+    const port = options.port === 0 ? 80 : options.port;
+    const origin = port === 80 ? `http://${address}` : `http://${address}:${port}`;
+    const own: HttpHandler = (req, respond) => {
+      if (utf8Length(req.body) > options.maxBodyBytes) return respond(payloadTooLarge());
+      handler(
+        {
+          method: req.method,
+          path: req.path,
+          headers: req.headers,
+          body: req.body,
+          remoteAddress: req.remoteAddress ?? "unknown",
+        },
+        respond,
+      );
+    };
+    const taken = this.serverAt(origin) !== undefined;
+    if (!taken) this.listen(origin, own);
+    let pending = true;
+    const timer = this.clock.setTimeout(() => {
+      pending = false;
+      ready(taken ? "address in use" : null, port);
+    }, 0);
+    return () => {
+      if (pending) this.clock.clearTimeout(timer);
+      pending = false;
+      if (!taken && this.serverAt(origin)?.handler === own) this.unlisten(origin);
+    };
   }
 
   private send(
     req: HttpRequest,
     done: (error: string | null, res?: HttpResponse) => void,
     isLinkUp: () => boolean,
+    address: string,
   ): () => void {
     const clock = this.clock;
     const stats = this.stats;
@@ -133,6 +188,7 @@ export class SimulatedNetwork {
         path: target.path,
         headers: lowerCaseHeaders(req.headers, { host: target.host }),
         body: req.body ?? "",
+        remoteAddress: address,
       };
       later(() => {
         stats.delivered++;

@@ -1,0 +1,441 @@
+/**
+ * The device API's server actor and its route table.
+ *
+ * One callback actor opens the port through the board (`Http.serve`) and answers every request
+ * until it is stopped. For each request, in this order, each step cheaper than the next:
+ *
+ * 1. the route and method: unknown paths 404, known paths with another method 405 with `Allow`;
+ * 2. the rate: one token bucket per client (`runtime/tokenBucket.ts`), 429 with `Retry-After`;
+ * 3. provisioning: until the device holds an API key in flash (`api.key`, provisioned like
+ *    `device.key`) and knows its tenant (from its own service token's claims), every protected
+ *    route answers 503 `{"error":"device not provisioned"}`: no token could be checked yet, and
+ *    a 401 would wrongly blame the caller;
+ * 4. the token (`runtime/rbac.ts`): HS256 with the API key, the device's tenant, the route's
+ *    role, expiry and not-before with the configured skew; 401 or 403;
+ * 5. the body of a PUT or POST: a JSON object, 400 otherwise; then the route itself.
+ *
+ * Which bucket: a client is its token's subject, else its address, but the subject is trusted
+ * only once its token has verified. Keying by the subject read from an unverified token would let
+ * anyone mint a fresh bucket per request (a new `sub` each time) and make the device compute an
+ * HMAC for each, or drain a real user's bucket by naming them. So the server remembers the last
+ * few Authorization headers that verified, with their subject: a request bearing one of those
+ * spends its subject's bucket, anything else spends its address's bucket, and both are checked
+ * before the signature is. (Espruino's server does not expose the peer's address: there every
+ * not-yet-verified request shares one bucket.)
+ *
+ * Every PUT and POST that reaches a route is written to the audit trail (`AUDIT` to the logger:
+ * who, what, result, role and tenant), refused ones included; 429s are counted, not audited, so a
+ * flood cannot fill the flash. Every answer is JSON (`/metrics` is Prometheus text) and no error
+ * carries a stack trace: a route that throws is answered 500 by the board.
+ */
+import { type ActorSystem, type AnyActorRef, fromCallback } from "xstate";
+import type { Board, ServedRequest, ServedResponse } from "../board/types.js";
+import type { ApiEffects, ApiSettings, ServerInput, ServerSettingsEvent } from "../machines/api.js";
+import type { HostPong } from "../machines/controller.js";
+import { logTo } from "../machines/supervision.js";
+import { decodeJwtUnverified } from "../runtime/jwt.js";
+import { isLogLevel, type LogLevel } from "../runtime/log.js";
+import { exposition } from "../runtime/prometheus.js";
+import { authorize, type Role } from "../runtime/rbac.js";
+import { createRateLimiter } from "../runtime/tokenBucket.js";
+import { deviceMetrics } from "./metrics.js";
+import { deviceSummary } from "./summary.js";
+
+/** Where the device keeps the secret its API tokens are signed with. */
+export const API_KEY_FILE = "api.key";
+
+/** Buckets kept at once (see `runtime/tokenBucket.ts` for why forgetting the idlest is safe). */
+const MAX_CLIENTS = 32;
+/** Authorization headers remembered as verified, to pick their subject's bucket. */
+const VERIFIED_MEMORY = 8;
+/** How long `/healthz` and `/readyz` wait for the controller's answer. */
+const CONTROLLER_TIMEOUT_MS = 2_000;
+/** Time for the 202 to leave before the reset. */
+const REBOOT_DELAY_MS = 500;
+const MAX_ALARM_KEYS = 64;
+
+export type ApiBoard = Pick<Board, "http" | "clock" | "storage" | "info" | "reset">;
+
+/** Who made a call whose token verified; no role when it named none enough. */
+interface Caller {
+  subject: string;
+  role: Role | null;
+  tenant: string;
+}
+
+/** What a route is given. */
+interface Call {
+  req: ServedRequest;
+  /** The JSON object a PUT or POST carried; null for a GET or an empty body. */
+  body: Record<string, unknown> | null;
+  server: Server;
+  reply(status: number, payload: unknown): void;
+}
+
+/** The running server's view of the device, shared by its routes. */
+interface Server {
+  board: ApiBoard;
+  system: ActorSystem<any>;
+  controller: AnyActorRef | undefined;
+  bootAt: number;
+  /** Asks the controller for liveness and readiness; null when it does not answer in time. */
+  askController(answer: (pong: HostPong | null) => void): void;
+  send(id: string, event: { type: string; [k: string]: unknown }): boolean;
+  log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+}
+
+interface Method {
+  /** The role needed; null for a route anyone may call. */
+  role: Role | null;
+  run(call: Call): void;
+}
+
+function contextOf(system: ActorSystem<any>, id: string): Record<string, any> | undefined {
+  const ref = system.get(id) as AnyActorRef | undefined;
+  return ref ? (ref.getSnapshot() as { context?: Record<string, any> }).context : undefined;
+}
+
+function json(status: number, payload: unknown, headers?: Record<string, string>): ServedResponse {
+  return {
+    status,
+    headers: Object.assign({ "content-type": "application/json" }, headers),
+    body: JSON.stringify(payload),
+  };
+}
+
+const notRunning = (call: Call, manager: string) =>
+  call.reply(503, { error: `the ${manager} manager is not running` });
+
+export const ROUTES: Record<string, Record<string, Method>> = {
+  "/healthz": {
+    GET: {
+      role: null,
+      run: (call) =>
+        call.server.askController((pong) => {
+          if (pong === null) call.reply(503, { error: "the controller is not answering" });
+          else if (pong.unresponsive.length > 0) {
+            call.reply(503, { error: "managers not answering", unresponsive: pong.unresponsive });
+          } else call.reply(200, { status: "live" });
+        }),
+    },
+  },
+  "/readyz": {
+    GET: {
+      role: "viewer",
+      run: (call) =>
+        call.server.askController((pong) => {
+          if (pong === null) call.reply(503, { error: "the controller is not answering" });
+          else if (!pong.ready) call.reply(503, { error: "not ready", failing: pong.failing });
+          else call.reply(200, { status: "ready" });
+        }),
+    },
+  },
+  "/metrics": {
+    GET: {
+      role: "viewer",
+      run: (call) => {
+        const s = call.server;
+        const text = exposition(
+          deviceMetrics({
+            system: s.system,
+            controller: s.controller,
+            board: s.board,
+            bootAt: s.bootAt,
+          }),
+        );
+        call.reply(200, text);
+      },
+    },
+  },
+  "/state": {
+    GET: {
+      role: "viewer",
+      run: (call) => {
+        const s = call.server;
+        const ids = s.controller ? Object.keys(s.controller.getSnapshot().children) : [];
+        const answer: Record<string, unknown> = {
+          device: deviceSummary(s.system, ids, s.board, s.bootAt),
+        };
+        const state = contextOf(s.system, "state");
+        if (state) {
+          answer.state = {
+            reported: state.reported,
+            desired: state.desired,
+            version: state.version,
+          };
+        }
+        call.reply(200, answer);
+      },
+    },
+  },
+  "/config": {
+    GET: {
+      role: "viewer",
+      run: (call) => {
+        const config = contextOf(call.server.system, "config");
+        if (!config) return notRunning(call, "config");
+        call.reply(200, { version: config.version, source: config.source, config: config.config });
+      },
+    },
+  },
+  "/alarms": {
+    GET: {
+      role: "viewer",
+      run: (call) => {
+        const alarms = contextOf(call.server.system, "alarms");
+        if (!alarms) return notRunning(call, "alarms");
+        call.reply(200, { alarms: alarms.buffer ?? [], counters: alarms.counters ?? {} });
+      },
+    },
+    POST: {
+      role: "operator",
+      run: (call) => {
+        const keys = call.body?.keys;
+        if (
+          !Array.isArray(keys) ||
+          keys.length === 0 ||
+          keys.length > MAX_ALARM_KEYS ||
+          keys.some((k) => typeof k !== "string" || k === "")
+        ) {
+          return call.reply(400, {
+            error: `keys: must be a list of 1 to ${MAX_ALARM_KEYS} alarm keys (non-empty strings)`,
+          });
+        }
+        if (!call.server.send("alarms", { type: "ACKNOWLEDGE", keys })) {
+          return notRunning(call, "alarms");
+        }
+        call.reply(202, { acknowledged: keys.length });
+      },
+    },
+  },
+  "/log-level": {
+    PUT: {
+      role: "operator",
+      run: (call) => {
+        const level = call.body?.level;
+        if (!isLogLevel(level)) {
+          return call.reply(400, { error: "level: must be one of debug, info, warn, error" });
+        }
+        if (!call.server.send("logger", { type: "SET_LEVEL", level })) {
+          return notRunning(call, "logger");
+        }
+        call.reply(200, { level });
+      },
+    },
+  },
+  "/reboot": {
+    POST: {
+      role: "admin",
+      run: (call) => {
+        const board = call.server.board;
+        call.reply(202, { status: "rebooting" });
+        board.clock.setTimeout(() => board.reset("api-reboot"), REBOOT_DELAY_MS);
+      },
+    },
+  },
+};
+
+/** The path without its query string. */
+function routePath(path: string): string {
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === "?") return path.slice(0, i);
+  }
+  return path;
+}
+
+/** A PUT or POST body: a JSON object, nothing, or why it is refused. */
+function parseBody(text: string): { body: Record<string, unknown> | null } | { error: string } {
+  if (text === "") return { body: null };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (_) {
+    return { error: "the body is not JSON" };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { error: "the body must be a JSON object" };
+  }
+  return { body: value as Record<string, unknown> };
+}
+
+export function apiEffects(board: ApiBoard): ApiEffects {
+  const bootAt = board.clock.now();
+  return {
+    server: fromCallback<ServerSettingsEvent, ServerInput>(
+      ({ input, system, sendBack, receive }) => {
+        let settings: ApiSettings = input.settings;
+        const limiter = createRateLimiter(settings.rateLimit, MAX_CLIENTS);
+        /** Authorization headers that verified, newest last, with their subject. */
+        const verified: Array<{ header: string; subject: string }> = [];
+        const controller = input.controller;
+        let seq = 0;
+        const waiting: Array<{
+          seq: number;
+          timer: unknown;
+          answer: (pong: HostPong | null) => void;
+        }> = [];
+
+        const settle = (n: number, pong: HostPong | null) => {
+          for (let i = 0; i < waiting.length; i++) {
+            if (waiting[i].seq !== n) continue;
+            const w = waiting.splice(i, 1)[0];
+            board.clock.clearTimeout(w.timer);
+            w.answer(pong);
+            return;
+          }
+        };
+        const subscription = controller?.on("PONG", (pong: HostPong) => settle(pong.seq, pong));
+
+        const server: Server = {
+          board,
+          system,
+          controller,
+          bootAt,
+          askController(answer) {
+            if (!controller) return answer(null);
+            seq++;
+            const n = seq;
+            const timer = board.clock.setTimeout(() => settle(n, null), CONTROLLER_TIMEOUT_MS);
+            waiting.push({ seq: n, timer, answer });
+            controller.send({ type: "PING", seq: n });
+          },
+          send(id, event) {
+            const ref = system.get(id) as AnyActorRef | undefined;
+            if (!ref) return false;
+            ref.send(event);
+            return true;
+          },
+          log: (level, msg, fields) => logTo(system, "api", { level, msg, fields }),
+        };
+
+        receive((event) => {
+          settings = event.settings;
+          limiter.configure(settings.rateLimit);
+        });
+
+        const subjectOf = (header: string | undefined) => {
+          for (let i = 0; i < verified.length; i++) {
+            if (verified[i].header === header) return verified[i].subject;
+          }
+          return undefined;
+        };
+        const remember = (header: string, subject: string) => {
+          if (subjectOf(header) !== undefined) return;
+          verified.push({ header, subject });
+          if (verified.length > VERIFIED_MEMORY) verified.shift();
+        };
+
+        const handle = (req: ServedRequest, respond: (res: ServedResponse) => void) => {
+          const path = routePath(req.path);
+          // Looked up among the table's own keys: `__proto__` or `toString` is no route.
+          if (Object.keys(ROUTES).indexOf(path) < 0) {
+            server.log("debug", "no such route", { path: path.slice(0, 100) });
+            return respond(json(404, { error: "no such route" }));
+          }
+          const methods = ROUTES[path];
+          const allowed = Object.keys(methods);
+          const method = allowed.indexOf(req.method) >= 0 ? methods[req.method] : undefined;
+          if (!method) {
+            const allow = allowed.join(", ");
+            return respond(json(405, { error: `method not allowed: use ${allow}` }, { allow }));
+          }
+          const mutating = req.method === "PUT" || req.method === "POST";
+          const what = `${req.method} ${path}`;
+          let caller: Caller | null = null;
+          const reply = (status: number, payload: unknown) => {
+            if (mutating) {
+              const error = (payload as { error?: unknown } | null)?.error;
+              const target = system.get("logger") as AnyActorRef | undefined;
+              target?.send({
+                type: "AUDIT",
+                record: {
+                  who: caller ? caller.subject : `anonymous@${req.remoteAddress}`,
+                  what,
+                  result: typeof error === "string" ? `${status} ${error}` : `${status}`,
+                  fields: { role: caller?.role ?? null, tenant: caller?.tenant ?? null },
+                },
+              });
+            }
+            respond(
+              typeof payload === "string"
+                ? {
+                    status,
+                    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+                    body: payload,
+                  }
+                : json(status, payload),
+            );
+          };
+          if (method.role === null) return method.run({ req, body: null, server, reply });
+
+          const header = req.headers.authorization;
+          const subject = subjectOf(header);
+          const client = subject !== undefined ? `sub:${subject}` : `addr:${req.remoteAddress}`;
+          const verdict = limiter.check(client, board.clock.now());
+          if (!verdict.allowed) {
+            sendBack({ type: "RATE_LIMITED" });
+            return respond(
+              json(
+                429,
+                { error: "too many requests", retryAfterSec: verdict.retryAfterSec },
+                { "retry-after": String(verdict.retryAfterSec) },
+              ),
+            );
+          }
+
+          const key = (board.storage.read(API_KEY_FILE) ?? "").trim();
+          const tenant = contextOf(system, "auth")?.claims?.tenant as string | undefined;
+          if (key === "" || typeof tenant !== "string") {
+            return reply(503, {
+              error: "device not provisioned",
+              detail:
+                key === ""
+                  ? `no API key in flash (${API_KEY_FILE})`
+                  : "no tenant yet: the device has not registered",
+            });
+          }
+          const auth = authorize(header, method.role, {
+            key,
+            tenant,
+            nowMs: board.clock.now(),
+            skewMs: settings.clockSkewMs,
+          });
+          if (!auth.ok) {
+            // A 403 comes only after the signature verified: its claims name who was refused.
+            const claims =
+              auth.status === 403 ? decodeJwtUnverified((header as string).split(" ")[1]) : null;
+            if (claims) caller = { subject: claims.sub, role: null, tenant: claims.tenant };
+            server.log("warn", `${what} refused (${auth.status}): ${auth.error}`, {
+              from: req.remoteAddress,
+            });
+            return reply(auth.status, { error: auth.error });
+          }
+          caller = { subject: auth.subject, role: auth.role, tenant: auth.tenant };
+          remember(header as string, auth.subject);
+
+          let body: Record<string, unknown> | null = null;
+          if (mutating) {
+            const parsed = parseBody(req.body);
+            if ("error" in parsed) return reply(400, { error: parsed.error });
+            body = parsed.body;
+          }
+          method.run({ req, body, server, reply });
+        };
+
+        const close = board.http.serve(
+          { port: settings.port, maxBodyBytes: settings.maxBodyBytes },
+          handle,
+          (error, port) =>
+            sendBack(
+              error === null ? { type: "LISTENING", port } : { type: "LISTEN_FAILED", error },
+            ),
+        );
+        return () => {
+          close();
+          subscription?.unsubscribe();
+          for (let i = 0; i < waiting.length; i++) board.clock.clearTimeout(waiting[i].timer);
+        };
+      },
+    ),
+  };
+}
