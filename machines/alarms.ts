@@ -8,8 +8,8 @@
  * `dedupWindowMs` of the first report of a key, that new entry waits for the window's end: a key
  * reported without pause reaches the server about twice per window, at once and then counted.
  *
- * The buffer holds at most `maxBuffered` entries and is kept in flash (the actors' file),
- * rewritten when an entry is added, removed or acknowledged; repeats are only counted in RAM
+ * The buffer holds at most `maxBuffered` entries and is kept in flash (`alarms.json`, written
+ * by the actors), rewritten when an entry is added, removed or acknowledged; repeats are only counted in RAM
  * and written at most once per `REPEAT_FLUSH_MS`, so a flood does not wear the flash out (a
  * power loss forgets at most that long of repeat counts, never an alarm). Entries read back at
  * boot count as sealed, since they may have been sent. On overflow the lowest severity goes
@@ -21,8 +21,8 @@
  * key. Failures (network, timeout, error status, an answer that is not an acknowledgement of
  * the batch) are retried after a full-jitter backoff drawn from a seeded generator in context.
  * A 401 sends `TOKEN_REJECTED` once per token, and delivery waits for the next one. Two states
- * only (`idle`, `sending`): waits (backoff, due times, repeat flushes) are delayed `WAKE`s, after
- * which `idle` looks again, rather than states of their own (each costs RAM on the device).
+ * only (`idle`, `sending`): waits (backoff, due times) are delayed `WAKE`s, after which `idle`
+ * looks again, rather than states of their own (each costs RAM on the device).
  *
  * `ACKNOWLEDGE {keys}` (an operator, through the device API) marks buffered entries as seen:
  * they are still delivered. Ready once the buffer is loaded, i.e. always: delivery trouble is
@@ -143,6 +143,8 @@ export type AlarmManagerEvent =
   | { type: "ALARMS_FAILED"; error: string; status?: number; token: string }
   /** A delayed wake-up: counted repeats are written, and `idle` looks at what is due. */
   | { type: "WAKE" }
+  /** Writes the repeats counted since the last write: one is pending while `dirty`. */
+  | { type: "FLUSH" }
   | { type: "PERSISTED"; ok: boolean }
   | PingEvent;
 
@@ -169,7 +171,7 @@ export interface AlarmContext extends BackoffState {
   retryAt: number;
   /** The keys of the batch under way. */
   inFlight: string[];
-  /** Repeats counted since the buffer was last written; a `WAKE` will write them. */
+  /** A `FLUSH` is pending, to write repeats counted since it was raised (never two at once). */
   dirty: boolean;
   /** The last write was refused (full flash): said once, and once when it passes again. */
   persistFailing: boolean;
@@ -213,12 +215,13 @@ export function keptDetails(details: unknown): unknown {
     return { unserialisable: String(details) };
   }
   if (text === undefined) return null;
+  // A copy: the sender may change its object later, and what is kept is what JSON can say.
   return text.length > MAX_DETAILS_CHARS
     ? { truncated: text.slice(0, MAX_DETAILS_CHARS) }
-    : details;
+    : JSON.parse(text);
 }
 
-/** The fields a report, a drop or an acknowledgement change. */
+/** The fields a report or a drop changes. */
 export type Ledger = Pick<AlarmContext, "buffer" | "counters" | "windows" | "next">;
 
 function counted(
@@ -237,7 +240,7 @@ function newEntry(
   dueAt: number,
 ): BufferedAlarm {
   return {
-    key: `${prefix}-${ledger.next.toString(36)}`,
+    key: `${prefix}-${ledger.next}`,
     type: alarm.type,
     severity: alarm.severity,
     source: alarm.source,
@@ -478,10 +481,10 @@ export function createAlarmMachine(effects: AlarmEffects) {
         };
         if (result.repeat) {
           enqueue.assign(Object.assign(ledger, { dirty: true }));
-          if (!context.dirty) enqueue.raise({ type: "WAKE" }, { delay: REPEAT_FLUSH_MS });
+          if (!context.dirty) enqueue.raise({ type: "FLUSH" }, { delay: REPEAT_FLUSH_MS });
           return;
         }
-        enqueue.assign(Object.assign(ledger, { dirty: false }));
+        enqueue.assign(ledger);
         enqueue("persist");
         const added = result.buffer[result.buffer.length - 1];
         if (added.dueAt > now) enqueue.raise({ type: "WAKE" }, { delay: added.dueAt - now });
@@ -519,7 +522,6 @@ export function createAlarmMachine(effects: AlarmEffects) {
           retry: 0,
           retryAt: 0,
           lastError: null,
-          dirty: false,
         });
         enqueue("persist");
         enqueue({
@@ -619,11 +621,8 @@ export function createAlarmMachine(effects: AlarmEffects) {
       ALARM: { actions: "record" },
       TOKEN: { actions: assign({ token: ({ event }) => event.token }) },
       TOKEN_LOST: { actions: assign({ token: null }) },
-      // Whatever it was raised for, `idle` looks again at what it can send once it is handled.
-      WAKE: {
-        guard: ({ context }) => context.dirty,
-        actions: [assign({ dirty: false }), "persist"],
-      },
+      // `WAKE` needs no handler: once any event is handled, `idle` looks again at what it can send.
+      FLUSH: { actions: [assign({ dirty: false }), "persist"] },
       PERSISTED: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           enqueue.assign({ persistFailing: !event.ok });
@@ -644,7 +643,7 @@ export function createAlarmMachine(effects: AlarmEffects) {
           // Tried again later, with whatever changed by then.
           if (!context.dirty) {
             enqueue.assign({ dirty: true });
-            enqueue.raise({ type: "WAKE" }, { delay: REPEAT_FLUSH_MS });
+            enqueue.raise({ type: "FLUSH" }, { delay: REPEAT_FLUSH_MS });
           }
         }),
       },
@@ -670,7 +669,6 @@ export function createAlarmMachine(effects: AlarmEffects) {
                   ? Object.assign({}, e, { acknowledged: true })
                   : e,
               ),
-              dirty: false,
             });
             enqueue("persist");
           }
@@ -705,7 +703,6 @@ export function createAlarmMachine(effects: AlarmEffects) {
               buffer: trimmed.buffer,
               counters: trimmed.counters,
               next: trimmed.next,
-              dirty: false,
             });
             enqueue("persist");
           }

@@ -1,16 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, sendParent, setup } from "xstate";
-import { ALARMS_BAD_FILE, ALARMS_FILE, readStoredAlarms } from "../actors/alarms.js";
+import { ALARMS_BAD_FILE, ALARMS_FILE, alarmEffects, readStoredAlarms } from "../actors/alarms.js";
 import { FlashStorage } from "../board/node/flashStorage.js";
 import {
   ALARM_DEFAULTS,
   type AlarmContext,
   type AlarmSettings,
+  createAlarmMachine,
   DROPPED_TYPE,
   type Ledger,
   mergeAlarmSettings,
   nextBatch,
+  REPEAT_FLUSH_MS,
   recordAlarm,
 } from "../machines/alarms.js";
 import type { ManagerSpec } from "../machines/controller.js";
@@ -184,6 +186,12 @@ describe("AlarmManager: deduplication and delivery", () => {
 describe("AlarmManager: a flood while the server flaps", () => {
   it("delivers 10,000 reports of 5 kinds over an hour, each alarm once, every report counted", () => {
     const d = startDevice({ seed: 3 });
+    let writes = 0;
+    const write = d.board.storage.write.bind(d.board.storage);
+    d.board.storage.write = (name, data) => {
+      if (name === ALARMS_FILE) writes++;
+      return write(name, data);
+    };
     d.actor.start();
     d.clock.advance(3 * SECOND);
     const kinds: Array<[string, AlarmSeverity, string]> = [
@@ -242,6 +250,12 @@ describe("AlarmManager: a flood while the server flaps", () => {
     expect(all.some((a) => a.receipts > 1)).toBe(true);
     // Deduplicated: a few hundred alarms for 10,000 reports, about two per key and window.
     expect(all.length).toBeLessThan(5 * 2 * 62 + 60);
+    // Flash is written per entry added and per acknowledgement, and repeats at most once per
+    // flush interval: not once per report.
+    const added = c.counters.raised - c.counters.deduplicated;
+    const flushes = Math.ceil(d.clock.now() / REPEAT_FLUSH_MS);
+    expect(writes).toBeLessThanOrEqual(added + server.stats.batches + flushes);
+    expect(writes).toBeLessThan(2_000);
   });
 });
 
@@ -399,6 +413,37 @@ describe("AlarmManager: exceptions become alarms", () => {
         severity: "error",
         source: "crasher",
         details: { error: "divide by zero in the sampler" },
+      }),
+    ]);
+  });
+
+  it("delivers its own failure through its restarted instance", () => {
+    const d = startDevice({
+      specs: (board, table) =>
+        table.map((spec) => {
+          if (spec.id !== "alarms") return spec;
+          const effects = alarmEffects(board, () => board.clock.now());
+          const persist = effects.persist;
+          effects.persist = (next, alarms) => {
+            if (alarms.some((e) => e.type === "poison")) throw new Error("flash driver bug");
+            return persist(next, alarms);
+          };
+          return { ...spec, logic: createAlarmMachine(effects) };
+        }),
+    });
+    d.actor.start();
+    d.clock.advance(3 * SECOND);
+    raise(d, "poison", "error");
+    d.clock.advance(10 * SECOND);
+    expect(d.logsOf("controller")).toContainEqual({
+      level: "error",
+      msg: "alarms failed: flash driver bug; restarting in 1000 ms",
+    });
+    expect(received(d)).toEqual([
+      expect.objectContaining({
+        type: "manager-failed",
+        source: "alarms",
+        details: { error: "flash driver bug" },
       }),
     ]);
   });
