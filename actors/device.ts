@@ -5,12 +5,14 @@
  * by one entry in `managerTable`.
  */
 import type { Board, WifiCredentials } from "../board/types.js";
+import { createAlarmMachine } from "../machines/alarms.js";
 import { type ApiSettings, createApiMachine } from "../machines/api.js";
 import { createAuthMachine } from "../machines/auth.js";
 import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { alarmEffects } from "./alarms.js";
 import { apiEffects } from "./api.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
@@ -24,6 +26,8 @@ export const ESCALATION_FILE = "supervisor.escalation";
 export interface ServiceUrls {
   discoveryUrl: string;
   configUrl: string;
+  /** Where alarms are delivered; without it they wait in flash, undelivered. */
+  alarmsUrl?: string;
 }
 
 export interface DeviceOptions {
@@ -92,6 +96,18 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: ["logger"],
       requiredForReadiness: false,
       configKey: "api",
+    },
+    {
+      id: "alarms",
+      logic: createAlarmMachine(alarmEffects(board, () => board.clock.now())),
+      input: {
+        alarmsUrl: setup.services.alarmsUrl ?? "http://alarms.invalid",
+        seed: setup.seed + 3,
+      },
+      dependsOn: ["logger"],
+      requiredForReadiness: true,
+      configKey: "alarms",
+      subscribes: ["ALARM", "TOKEN", "TOKEN_LOST"],
     },
   ];
 }

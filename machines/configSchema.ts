@@ -98,5 +98,18 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
         clockSkewMs: int(0, 600_000, 30_000),
       },
     },
+    alarms: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dedupWindowMs: int(0, 86_400_000, 60_000),
+        maxBuffered: int(4, 256, 32),
+        batchSize: int(1, 100, 10),
+        requestTimeoutMs: int(1_000, 120_000, 10_000),
+        retryBaseMs: int(100, 60_000, 1_000),
+        retryCapMs: int(1_000, 3_600_000, 60_000),
+      },
+    },
   },
 };

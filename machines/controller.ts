@@ -34,7 +34,7 @@ import {
   setup,
 } from "xstate";
 import { backoffCeiling } from "../runtime/backoff.js";
-import { logAction, type PongEvent, READY } from "./supervision.js";
+import { alarmEvent, logAction, type PongEvent, READY } from "./supervision.js";
 
 export interface ManagerSpec {
   id: string;
@@ -328,6 +328,13 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
                     msg: `${id} failed: ${errorText((event as { error?: unknown }).error)}; restarting in ${delay} ms`,
                   },
                 });
+                // Routed like any report: the AlarmManager gets it, or, if it is the one that
+                // failed, its new instance does (the latest ALARM is retained and replayed).
+                enqueue.raise(
+                  alarmEvent("manager-failed", "error", id, {
+                    error: errorText((event as { error?: unknown }).error),
+                  }),
+                );
                 enqueue.raise({ type: "RESTART", id }, { delay });
                 enqueue.raise(
                   { type: "RESTART_EXPIRED", id },

@@ -7,7 +7,9 @@
  *   a manager that stops answering is named);
  * - logs by sending `LOG` to the actor registered as `logger` in the system (never `console`),
  *   through the `log` action made here, so a log line is an event like any other: inspectable,
- *   replayable, and dropped rather than thrown when no logger runs.
+ *   replayable, and dropped rather than thrown when no logger runs;
+ * - reports what goes wrong beyond its own recovery as `ALARM` to its parent (`alarmEvent`), which
+ *   the controller routes to the AlarmManager.
  */
 import type { ActionFunction, ActorSystem, AnyActorRef } from "xstate";
 import type { LogEntry } from "../runtime/log.js";
@@ -50,4 +52,35 @@ export function logAction(
   manager: string,
 ): ActionFunction<any, any, any, LogEntry, any, any, any, any, any> {
   return ({ system }, entry) => logTo(system, manager, entry);
+}
+
+/** How bad an alarm is, least first: overflow drops the least first. */
+export const ALARM_SEVERITIES = ["info", "warning", "error", "critical"] as const;
+
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+
+/** What a manager reports as wrong; the AlarmManager deduplicates on `type` and `source`. */
+export interface Alarm {
+  type: string;
+  severity: AlarmSeverity;
+  source: string;
+  details?: unknown;
+}
+
+export interface AlarmEvent {
+  type: "ALARM";
+  alarm: Alarm;
+}
+
+/**
+ * The report that raises an alarm, the same from every manager: `sendParent(alarmEvent(...))`.
+ * The controller routes it to the AlarmManager like any report.
+ */
+export function alarmEvent(
+  type: string,
+  severity: AlarmSeverity,
+  source: string,
+  details?: unknown,
+): AlarmEvent {
+  return { type: "ALARM", alarm: { type, severity, source, details } };
 }

@@ -7,7 +7,8 @@
  *    without an uncaught exception, say that it has no radio, and keep running; the JsVars it
  *    uses after start-up are printed, beside the board builds' budgets.
  * 3. The firmware, provisioned with a key and the addresses of simulated services on loopback,
- *    must register, verify its token and apply its configuration over Espruino's own HTTP.
+ *    must register, verify its token, apply its configuration and deliver an alarm raised on it
+ *    to the AlarmServer, over Espruino's own HTTP.
  *
  * Without `ESPRUINO_BIN` it says that it skipped and succeeds, so `npm test` runs anywhere.
  */
@@ -96,7 +97,8 @@ if (firmwareVars !== null) {
 }
 
 // 3. The firmware against real services on loopback: registration (HMAC proof), the token
-// (verified on the device), the configuration (validated on the device), over Espruino's HTTP.
+// (verified on the device), the configuration (validated on the device), and an alarm raised on
+// the device delivered to the AlarmServer, over Espruino's HTTP.
 const services = startServices({
   clock: realClock,
   devices: [
@@ -118,13 +120,22 @@ try {
     name: "firmware.js",
     files: {
       "device.key": "espruino-test-key",
-      "services.json": JSON.stringify({ discoveryUrl: served.discovery, configUrl: served.config }),
+      "services.json": JSON.stringify({
+        discoveryUrl: served.discovery,
+        configUrl: served.config,
+        alarmsUrl: served.alarms,
+      }),
     },
-    epilogue: `var waited = 0; var poll = setInterval(function () {
+    epilogue: `var waited = 0; var raised = false; var poll = setInterval(function () {
       var c = device.getSnapshot().children;
       var config = c.config.getSnapshot().context;
       waited += 500;
-      if (config.version === 1 || waited > 30000) {
+      if (config.version === 1 && !raised) {
+        raised = true;
+        device.send({ type: "ALARM", alarm: { type: "interpreter-check", severity: "info", source: "test" } });
+      }
+      var alarms = c.alarms.getSnapshot().context.counters;
+      if ((raised && alarms.delivered === 1) || waited > 30000) {
         clearInterval(poll);
         console.log("ONLINE " + JSON.stringify({ auth: c.auth.getSnapshot().value, version: config.version,
           source: config.source, tenant: config.tenant, cap: c.network.getSnapshot().context.settings.backoffCapMs }));
@@ -136,6 +147,12 @@ try {
   });
   const online = onlineRun.output.match(/ONLINE (\{.*\})/);
   const state = online ? JSON.parse(online[1]) : null;
+  const alarm = services.alarms.alarms("espruino")[0];
+  if (alarm?.type !== "interpreter-check" || alarm.count !== 1) {
+    failures.push(`firmware: did not deliver its alarm: ${onlineRun.output.slice(-3000)}`);
+  } else {
+    console.log("firmware: delivered an alarm to the AlarmServer over Espruino's HTTP");
+  }
   if (state?.version === 1 && state.tenant === "lab" && state.cap === 30_000) {
     console.log(
       `firmware: registered, verified its token and applied configuration version 1 over Espruino's HTTP (${parseTraceOutput(onlineRun.output).jsVars} JsVars)`,

@@ -1,39 +1,52 @@
 /**
  * A simulated device in its world: the services it talks to (ServiceDiscovery,
- * ConfigurationServer) on an in-memory network on the same virtual clock, knowing the device
- * by its id and key. Node only (the services sign with node:crypto), unlike `device.ts`.
+ * ConfigurationServer, AlarmServer) on an in-memory network on the same virtual clock, knowing
+ * the device by its id and key. Node only (the services sign with node:crypto), unlike `device.ts`.
  */
 import { SimulatedNetwork } from "../board/node/simulatedNetwork.js";
 import { SIMULATED_DEVICE, type SimulatedDeviceOptions, simulateDevice } from "./device.js";
-import { CONFIG_ORIGIN, DISCOVERY_ORIGIN, startServices } from "./services/index.js";
+import {
+  ALARM_ORIGIN,
+  CONFIG_ORIGIN,
+  DISCOVERY_ORIGIN,
+  type Services,
+  startServices,
+} from "./services/index.js";
 
 export interface WorldOptions extends Omit<SimulatedDeviceOptions, "services"> {
   tokenLifetimeMs?: number;
   /** One-way latency of the in-memory network. */
   latencyMs?: number;
+  /** The services and network of an earlier run on the same clock: a reboot into the same world. */
+  world?: { services: Services; net: SimulatedNetwork };
 }
 
 export function simulateWorld(options: WorldOptions) {
-  const net = new SimulatedNetwork(options.clock, { latencyMs: options.latencyMs ?? 20 });
-  const services = startServices({
-    clock: options.clock,
-    network: net,
-    tokenLifetimeMs: options.tokenLifetimeMs,
-    devices: [
-      {
-        deviceId: SIMULATED_DEVICE.deviceId,
-        key: SIMULATED_DEVICE.key,
-        tenant: SIMULATED_DEVICE.tenant,
-        ns: SIMULATED_DEVICE.ns,
-        roles: ["device"],
-      },
-    ],
-  });
+  const net =
+    options.world?.net ??
+    new SimulatedNetwork(options.clock, { latencyMs: options.latencyMs ?? 20 });
+  const services =
+    options.world?.services ??
+    startServices({
+      clock: options.clock,
+      network: net,
+      tokenLifetimeMs: options.tokenLifetimeMs,
+      devices: [
+        {
+          deviceId: SIMULATED_DEVICE.deviceId,
+          key: SIMULATED_DEVICE.key,
+          tenant: SIMULATED_DEVICE.tenant,
+          ns: SIMULATED_DEVICE.ns,
+          roles: ["device"],
+        },
+      ],
+    });
   const device = simulateDevice({
     ...options,
     services: {
       discoveryUrl: DISCOVERY_ORIGIN,
       configUrl: CONFIG_ORIGIN,
+      alarmsUrl: ALARM_ORIGIN,
       http: (isLinkUp) => net.client(isLinkUp),
     },
   });

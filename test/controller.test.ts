@@ -264,6 +264,7 @@ describe("controller: the table of managers", () => {
       "auth",
       "config",
       "api",
+      "alarms",
     ]);
   });
 

@@ -1,26 +1,29 @@
 /**
  * The services a device talks to, started together: discovery (registration, tokens,
- * heartbeats) and configuration, the latter trusting the former's device keys. Put on a
+ * heartbeats), configuration and alarms, the latter two trusting the former's device keys. Put on a
  * `SimulatedNetwork` at fixed origins for runs on the virtual clock, or on real loopback ports
  * for runs in real time; the handlers are the same objects either way.
  */
 import { serveOnLoopback } from "../../board/node/loopbackHttp.js";
 import type { SimulatedNetwork } from "../../board/node/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
+import { AlarmServer } from "./alarmServer.js";
 import { ConfigurationServer } from "./configurationServer.js";
 import { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
 
+export { AlarmServer } from "./alarmServer.js";
 export { ConfigurationServer } from "./configurationServer.js";
 export { Faults, withFaults } from "./faults.js";
 export { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
 
 export const DISCOVERY_ORIGIN = "http://discovery.sim";
 export const CONFIG_ORIGIN = "http://config.sim";
+export const ALARM_ORIGIN = "http://alarms.sim";
 
 export interface ServicesOptions {
   clock: Clock;
   devices: DeviceRecord[];
-  /** When given, the services listen on it at `DISCOVERY_ORIGIN` and `CONFIG_ORIGIN`. */
+  /** When given, the services listen on it at `DISCOVERY_ORIGIN`, `CONFIG_ORIGIN`, `ALARM_ORIGIN`. */
   network?: SimulatedNetwork;
   tokenLifetimeMs?: number;
   adminKey?: string;
@@ -29,6 +32,7 @@ export interface ServicesOptions {
 export interface Services {
   discovery: ServiceDiscovery;
   config: ConfigurationServer;
+  alarms: AlarmServer;
 }
 
 export function startServices(options: ServicesOptions): Services {
@@ -42,17 +46,23 @@ export function startServices(options: ServicesOptions): Services {
     keyOf: (deviceId) => discovery.keyOf(deviceId),
     adminKey: options.adminKey,
   });
+  const alarms = new AlarmServer({
+    clock: options.clock,
+    keyOf: (deviceId) => discovery.keyOf(deviceId),
+  });
   if (options.network !== undefined) {
     options.network.listen(DISCOVERY_ORIGIN, discovery.handler);
     options.network.listen(CONFIG_ORIGIN, config.handler);
+    options.network.listen(ALARM_ORIGIN, alarms.handler);
   }
-  return { discovery, config };
+  return { discovery, config, alarms };
 }
 
-/** Serves both on 127.0.0.1 ports of the system's choosing; give them a real clock. */
+/** Serves each on 127.0.0.1 ports of the system's choosing; give them a real clock. */
 export async function serveServicesOnLoopback(services: Services): Promise<{
   discovery: string;
   config: string;
+  alarms: string;
   close(): Promise<void>;
 }> {
   const discovery = await serveOnLoopback(services.discovery.handler);
@@ -60,11 +70,16 @@ export async function serveServicesOnLoopback(services: Services): Promise<{
     await discovery.close();
     throw error;
   });
+  const alarms = await serveOnLoopback(services.alarms.handler).catch(async (error) => {
+    await Promise.all([discovery.close(), config.close()]);
+    throw error;
+  });
   return {
     discovery: discovery.origin,
     config: config.origin,
+    alarms: alarms.origin,
     close: async () => {
-      await Promise.all([discovery.close(), config.close()]);
+      await Promise.all([discovery.close(), config.close(), alarms.close()]);
     },
   };
 }

@@ -18,7 +18,8 @@ export interface WrittenLine {
 
 /** The device in its world: ServiceDiscovery and a ConfigurationServer on the in-memory network. */
 export function startDevice(options: Partial<WorldOptions> = {}) {
-  const clock = new VirtualClock();
+  // A clock of its own, unless it reboots into an earlier device's world (`world`, `clock`).
+  const clock = (options.clock as VirtualClock | undefined) ?? new VirtualClock();
   const transitions: Transition[] = [];
   const lines: WrittenLine[] = [];
   const received: AnyEventObject[] = [];
