@@ -229,12 +229,16 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
         }),
       },
       "*": {
-        actions: enqueueActions(({ context, event, enqueue }) => {
+        actions: enqueueActions(({ context, event, self, enqueue }) => {
           let subscribed = false;
+          const children = self.getSnapshot().children as Record<string, AnyActorRef>;
           for (const spec of ordered) {
             if (spec.subscribes?.includes(event.type)) {
               subscribed = true;
-              enqueue.sendTo(spec.id, event);
+              // A manager waiting for its restart gets the retained report when it is back.
+              if (children[spec.id]?.getSnapshot().status === "active") {
+                enqueue.sendTo(spec.id, event);
+              }
             }
           }
           if (subscribed) {
