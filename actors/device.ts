@@ -90,5 +90,7 @@ export function createDeviceMachine(board: Board, specs: ManagerSpec[]) {
       board.storage.write(ESCALATION_FILE, JSON.stringify({ reason, at: board.clock.now() }));
     },
     reset: (reason) => board.reset(reason),
+    enableWatchdog: (timeoutMs) => board.watchdog.enable(timeoutMs),
+    kickWatchdog: () => board.watchdog.kick(),
   });
 }
