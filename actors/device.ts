@@ -10,10 +10,12 @@ import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { createWatchdogMachine } from "../machines/watchdog.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
+import { watchdogEffects } from "./watchdog.js";
 
 /** Where the reason for a supervisor escalation is kept across the reset it causes. */
 export const ESCALATION_FILE = "supervisor.escalation";
@@ -47,7 +49,9 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
     { device: deviceId, tenant: "unassigned", ns: "unassigned" },
     setup.identity,
   );
-  return [
+  // The heartbeat summarises every manager of the table: filled in once the table is built.
+  const managerIds: string[] = [];
+  const table: ManagerSpec[] = [
     {
       id: "logger",
       logic: createLoggerMachine(loggerEffects(board, setup.observeLog)),
@@ -64,6 +68,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: ["logger"],
       requiredForReadiness: true,
       configKey: "network",
+      subscribes: ["RECONNECT"],
     },
     {
       id: "auth",
@@ -81,7 +86,18 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       subscribes: ["TOKEN", "TOKEN_LOST"],
     },
+    {
+      id: "watchdog",
+      logic: createWatchdogMachine(watchdogEffects(board)),
+      input: { deviceId, discoveryUrl: setup.services.discoveryUrl, managers: managerIds },
+      dependsOn: ["auth"],
+      requiredForReadiness: false,
+      configKey: "watchdog",
+      subscribes: ["TOKEN", "TOKEN_LOST", "NETWORK_UP", "NETWORK_DOWN"],
+    },
   ];
+  for (const spec of table) managerIds.push(spec.id);
+  return table;
 }
 
 export function createDeviceMachine(board: Board, specs: ManagerSpec[]) {
