@@ -12,8 +12,8 @@
  * once per token (the AuthManager refreshes); the next beat goes with the token that comes back.
  *
  * The hardware watchdog is not kicked here but by the controller's healthy tick: this manager
- * watches the path to the servers, the hardware one the event loop. Settings come at start and
- * by `CONFIGURE` (the `watchdog` section); a reset threshold not above the reconnect one is
+ * watches the path to the servers, the hardware one the event loop. It starts on the defaults;
+ * settings come by `CONFIGURE` (the `watchdog` section); a reset threshold not above the reconnect one is
  * refused with the field named, and the settings in force stay. Never required for readiness.
  *
  * Context others read (the device API's metrics): `missed` (in a row), `missedTotal`,
@@ -24,7 +24,6 @@ import {
   type CallbackActorLogic,
   type EventObject,
   enqueueActions,
-  raise,
   sendParent,
   setup,
 } from "xstate";
@@ -73,7 +72,6 @@ export interface WatchdogInput {
   discoveryUrl: string;
   /** The managers the heartbeat's summary describes: the table's ids. */
   managers: readonly string[];
-  settings?: WatchdogSection;
 }
 
 export interface WatchdogContext {
@@ -180,7 +178,7 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
             type: "log",
             params: { level: "error", msg: `${why} (last: ${reason}): reconnecting the network` },
           });
-          enqueue.sendParent({ type: "RECONNECT", reason: why, at: effects.now() });
+          enqueue.sendParent(() => ({ type: "RECONNECT", reason: why, at: effects.now() }));
         }
         if (missed === resetAfterMisses) {
           enqueue({
@@ -226,11 +224,6 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
       heartbeats: 0,
       lastError: null,
     }),
-    // Start-up settings pass the same check as later ones: refused, the defaults stay.
-    entry: raise(({ event }) => ({
-      type: "CONFIGURE" as const,
-      settings: (event as unknown as { input: WatchdogInput }).input.settings ?? {},
-    })),
     initial: "idle",
     on: {
       PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
