@@ -12,12 +12,14 @@ import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { createWatchdogMachine } from "../machines/watchdog.js";
 import { alarmEffects } from "./alarms.js";
 import { apiEffects } from "./api.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
+import { watchdogEffects } from "./watchdog.js";
 
 /** Where the reason for a supervisor escalation is kept across the reset it causes. */
 export const ESCALATION_FILE = "supervisor.escalation";
@@ -55,7 +57,9 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
     { device: deviceId, tenant: "unassigned", ns: "unassigned" },
     setup.identity,
   );
-  return [
+  // The heartbeat summarises every manager of the table: filled in once the table is built.
+  const managerIds: string[] = [];
+  const table: ManagerSpec[] = [
     {
       id: "logger",
       logic: createLoggerMachine(loggerEffects(board, setup.observeLog)),
@@ -72,6 +76,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: ["logger"],
       requiredForReadiness: true,
       configKey: "network",
+      subscribes: ["RECONNECT"],
     },
     {
       id: "auth",
@@ -109,7 +114,18 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       configKey: "alarms",
       subscribes: ["ALARM", "TOKEN", "TOKEN_LOST"],
     },
+    {
+      id: "watchdog",
+      logic: createWatchdogMachine(watchdogEffects(board)),
+      input: { deviceId, discoveryUrl: setup.services.discoveryUrl, managers: managerIds },
+      dependsOn: ["auth"],
+      requiredForReadiness: false,
+      configKey: "watchdog",
+      subscribes: ["TOKEN", "TOKEN_LOST", "NETWORK_UP", "NETWORK_DOWN"],
+    },
   ];
+  for (const spec of table) managerIds.push(spec.id);
+  return table;
 }
 
 export function createDeviceMachine(board: Board, specs: ManagerSpec[]) {
@@ -118,5 +134,7 @@ export function createDeviceMachine(board: Board, specs: ManagerSpec[]) {
       board.storage.write(ESCALATION_FILE, JSON.stringify({ reason, at: board.clock.now() }));
     },
     reset: (reason) => board.reset(reason),
+    enableWatchdog: (timeoutMs) => board.watchdog.enable(timeoutMs),
+    kickWatchdog: () => board.watchdog.kick(),
   });
 }

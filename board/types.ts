@@ -123,8 +123,14 @@ export interface Storage {
   freeBytes(): number;
 }
 
+/**
+ * The hardware watchdog: once enabled, the device resets unless `kick` comes within the timeout.
+ * Kicked only from the controller's healthy tick, so a wedged event loop or controller resets.
+ */
 export interface Watchdog {
+  /** Arms it with `timeoutMs` (again: re-arms with the new timeout). Boards may clamp the value. */
   enable(timeoutMs: number): void;
+  /** Starts the timeout afresh; does nothing until enabled. */
   kick(): void;
 }
 
@@ -145,6 +151,7 @@ export interface Board {
   wifi: Wifi;
   http: Http;
   storage: Storage;
+  watchdog: Watchdog;
   /** Restarts the device, recording why; the simulated board records the call instead. */
   reset(reason: string): void;
   /** A uniform random number in [0, 1): seedable in simulation, hardware noise on the device. */
@@ -156,6 +163,5 @@ export interface Board {
 /** The seams the later managers need; a board implements them as they arrive. */
 export interface FullBoard extends Board {
   udp: Udp;
-  watchdog: Watchdog;
   crypto: Crypto;
 }

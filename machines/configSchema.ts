@@ -111,5 +111,18 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
         retryCapMs: int(1_000, 3_600_000, 60_000),
       },
     },
+    // `hardwareTimeoutMs` is the controller's, and must exceed `supervisor.pingIntervalMs`.
+    watchdog: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        heartbeatIntervalMs: int(1_000, 86_400_000, 30_000),
+        requestTimeoutMs: int(100, 120_000, 5_000),
+        reconnectAfterMisses: int(1, 1_000, 3),
+        resetAfterMisses: int(2, 1_000, 6),
+        hardwareTimeoutMs: int(2_000, 3_600_000, 60_000),
+      },
+    },
   },
 };

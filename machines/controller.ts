@@ -19,10 +19,17 @@
  * wedged one; the PONG carries the readiness too. Readiness is read off the managers' `ready` tags
  * (`readiness()` below).
  *
+ * Hardware watchdog: enabled at start with `watchdog.hardwareTimeoutMs` (default 60 s), and kicked
+ * only on a ping round that finds every manager live, never while escalated. So a wedged event
+ * loop, a stuck controller or a manager that stops answering gets the device reset. The timeout
+ * must exceed the ping interval: a configuration that breaks this is refused whole (the
+ * supervisor's settings and the timeout in force stay).
+ *
  * Reports a manager sends its parent (`NETWORK_UP`, `TOKEN`...) are routed to the managers whose
  * table entry subscribes to them; a new configuration (`CONFIG_UPDATED`) goes, section by section,
  * to the managers whose entry names that section (`configKey`), and its `supervisor` section is
- * the controller's own (validated by the configuration's schema before it gets here).
+ * the controller's own (validated by the configuration's schema before it gets here), as is
+ * `hardwareTimeoutMs` of the `watchdog` section.
  */
 import {
   type AnyActorRef,
@@ -86,6 +93,8 @@ export interface ControllerContext {
   awaiting: Record<string, number>;
   unresponsive: string[];
   escalation: string | null;
+  /** The hardware watchdog's timeout in force. */
+  hardwareTimeoutMs: number;
   /** The configuration in force, from flash or the server: a restarted manager gets its section. */
   config: Record<string, unknown> | null;
   /** The latest routed report of each type, oldest first: replayed to a restarted subscriber. */
@@ -114,6 +123,9 @@ export interface ControllerEffects {
   /** Keeps the escalation's reason where it survives the reset (flash). */
   persistEscalation: (reason: string) => void;
   reset: (reason: string) => void;
+  /** Arms the hardware watchdog (again, with a new timeout). */
+  enableWatchdog: (timeoutMs: number) => void;
+  kickWatchdog: () => void;
 }
 
 export const SUPERVISOR_DEFAULTS: SupervisorSettings = {
@@ -128,6 +140,11 @@ const FAILURE_PREFIX = "xstate.error.actor.";
 
 /** The section of the device configuration that holds the supervisor's own settings. */
 export const SUPERVISOR_CONFIG_KEY = "supervisor";
+
+/** The configuration section holding `hardwareTimeoutMs`, beside the WatchdogManager's settings. */
+export const WATCHDOG_CONFIG_KEY = "watchdog";
+
+export const HARDWARE_WATCHDOG_DEFAULT_MS = 60_000;
 
 /** The managers in an order where each comes after those it depends on; throws on a cycle. */
 export function startOrder(specs: readonly ManagerSpec[]): ManagerSpec[] {
@@ -172,6 +189,9 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       log: logAction("controller"),
       persistEscalation: ({ context }) => effects.persistEscalation(context.escalation ?? ""),
       reset: () => effects.reset("supervisor-escalation"),
+      enableWatchdog: (_, params: { timeoutMs: number }) =>
+        effects.enableWatchdog(params.timeoutMs),
+      kickWatchdog: () => effects.kickWatchdog(),
     },
     guards: {
       beyondIntensity: ({ context }) => context.restartsInWindow + 1 > context.settings.maxRestarts,
@@ -191,10 +211,12 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       awaiting: {},
       unresponsive: [],
       escalation: null,
+      hardwareTimeoutMs: HARDWARE_WATCHDOG_DEFAULT_MS,
       config: null,
       retained: [],
     }),
-    entry: enqueueActions(({ enqueue }) => {
+    entry: enqueueActions(({ context, enqueue }) => {
+      enqueue({ type: "enableWatchdog", params: { timeoutMs: context.hardwareTimeoutMs } });
       for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec));
     }),
     initial: "supervising",
@@ -221,8 +243,31 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
             }
           }
           const supervisor = update.config[SUPERVISOR_CONFIG_KEY];
-          if (update.changed.indexOf(SUPERVISOR_CONFIG_KEY) >= 0 && supervisor) {
-            enqueue.assign({ settings: Object.assign({}, context.settings, supervisor) });
+          const settings: SupervisorSettings =
+            update.changed.indexOf(SUPERVISOR_CONFIG_KEY) >= 0 && supervisor
+              ? Object.assign({}, context.settings, supervisor)
+              : context.settings;
+          const watchdog = update.config[WATCHDOG_CONFIG_KEY] as
+            | { hardwareTimeoutMs?: number }
+            | undefined;
+          const timeoutMs =
+            update.changed.indexOf(WATCHDOG_CONFIG_KEY) >= 0 && watchdog?.hardwareTimeoutMs
+              ? watchdog.hardwareTimeoutMs
+              : context.hardwareTimeoutMs;
+          if (timeoutMs <= settings.pingIntervalMs) {
+            // Kicked once a round, the watchdog would bite a healthy device: refused whole.
+            enqueue({
+              type: "log",
+              params: {
+                level: "error",
+                msg: `settings refused: watchdog.hardwareTimeoutMs (${timeoutMs} ms) must exceed supervisor.pingIntervalMs (${settings.pingIntervalMs} ms)`,
+              },
+            });
+          } else {
+            enqueue.assign({ settings, hardwareTimeoutMs: timeoutMs });
+            if (timeoutMs !== context.hardwareTimeoutMs) {
+              enqueue({ type: "enableWatchdog", params: { timeoutMs } });
+            }
           }
           // The built-in defaults are what a manager starts on anyway: only a kept version counts.
           if (update.version !== null) enqueue.assign({ config: update.config });
@@ -275,11 +320,10 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
                 awaiting[spec.id] = seq;
                 enqueue.sendTo(spec.id, { type: "PING", seq });
               }
-              enqueue.assign({
-                pingSeq: seq,
-                awaiting,
-                unresponsive: late.filter((id) => awaiting[id] !== undefined),
-              });
+              const unresponsive = late.filter((id) => awaiting[id] !== undefined);
+              enqueue.assign({ pingSeq: seq, awaiting, unresponsive });
+              // The healthy tick: the only place the hardware watchdog is kicked.
+              if (unresponsive.length === 0) enqueue("kickWatchdog");
             }),
           },
         },

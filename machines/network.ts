@@ -10,7 +10,8 @@
  *
  * A board without a radio answers `no-radio`: the manager logs it once and stays disconnected
  * rather than retrying forever. It tells its parent `NETWORK_UP` on entering `connected` and
- * `NETWORK_DOWN` (with the reason) on leaving it. Settings come at start and by `CONFIGURE`;
+ * `NETWORK_DOWN` (with the reason) on leaving it. `RECONNECT` (the watchdog's escalation) drops
+ * a connected link and joins again at once. Settings come at start and by `CONFIGURE`;
  * an invalid setting is refused with the field named and the previous settings stay. It is
  * ready (for the controller's readiness) while connected.
  *
@@ -46,6 +47,7 @@ export interface NetworkSettings {
 export type NetworkEvent =
   | { type: "CONNECT" }
   | { type: "DISCONNECT"; at: number }
+  | { type: "RECONNECT"; reason: string; at: number }
   | { type: "CONFIGURE"; settings: Partial<NetworkSettings> }
   | { type: "WIFI_CONNECTED"; at: number }
   | { type: "WIFI_FAILED"; error: string }
@@ -379,6 +381,16 @@ export function createNetworkMachine(effects: NetworkEffects) {
           },
         },
         on: {
+          RECONNECT: {
+            target: "connecting",
+            actions: [
+              "disconnectRadio",
+              {
+                type: "log",
+                params: ({ event }) => ({ level: "warn", msg: `reconnecting: ${event.reason}` }),
+              },
+            ],
+          },
           WIFI_LOST: {
             target: "backoff",
             actions: [

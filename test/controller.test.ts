@@ -265,6 +265,7 @@ describe("controller: the table of managers", () => {
       "config",
       "api",
       "alarms",
+      "watchdog",
     ]);
   });
 

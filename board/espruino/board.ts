@@ -1,14 +1,15 @@
 /**
  * The board on the Espruino interpreter: timers and `getTime()` for the clock, `E.hwRand()` for
  * randomness, `require("Wifi")` for the radio where the firmware has one (ESP32, Espruino WiFi),
- * `require("Storage")` for flash and `E.reboot()` for a reset.
+ * `require("Storage")` for flash, `E.enableWatchdog`/`E.kickWatchdog` for the hardware watchdog
+ * and `E.reboot()` for a reset.
  *
  * Where the firmware has no Wifi module (the Linux and RP2040 builds), every connect answers
  * `no-radio` and the manager stays offline: nothing throws. Espruino throws on
  * `clearTimeout(undefined)` and clears every timer on `clearTimeout()`, so the clock guards both.
  * Every callback is delivered from a timer, never synchronously, as on every other board.
  */
-import type { Board, Clock, Wifi } from "../types.js";
+import type { Board, Clock, Watchdog, Wifi } from "../types.js";
 import { espruinoHttp } from "./http.js";
 import { loadModule } from "./modules.js";
 import { espruinoStorage } from "./storage.js";
@@ -23,7 +24,12 @@ interface EspruinoWifi {
 }
 
 declare function getTime(): number;
-declare const E: { hwRand(): number; reboot(): void };
+declare const E: {
+  hwRand(): number;
+  reboot(): void;
+  enableWatchdog?: (timeoutSeconds: number, isAuto: boolean) => void;
+  kickWatchdog?: () => void;
+};
 declare const process: { memory(): { free: number; usage: number } };
 
 const clock: Clock = {
@@ -31,6 +37,20 @@ const clock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => {
     if (id !== undefined && id !== null) clearTimeout(id as ReturnType<typeof setTimeout>);
+  },
+};
+
+/**
+ * Never kicked automatically (`isAuto` false): only the controller's healthy tick kicks it, so a
+ * stuck loop resets the device. A chip may clamp the timeout to what its hardware can count.
+ * Guarded for builds without the functions (the 2v29 Linux build has them, doing nothing).
+ */
+const watchdog: Watchdog = {
+  enable: (timeoutMs) => {
+    if (typeof E.enableWatchdog === "function") E.enableWatchdog(timeoutMs / 1000, false);
+  },
+  kick: () => {
+    if (typeof E.kickWatchdog === "function") E.kickWatchdog();
   },
 };
 
@@ -103,6 +123,7 @@ export function createEspruinoBoard(
     hasRadio: module !== null,
     http: espruinoHttp(clock),
     storage: espruinoStorage(),
+    watchdog,
     reset: (reason) => {
       console.log(`reset: ${reason}`);
       E.reboot();

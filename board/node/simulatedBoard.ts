@@ -1,6 +1,7 @@
 /**
  * A board made of simulated parts on any clock: the same `Board` the device has, with a
- * `SimulatedRadio` for WiFi and a seeded random source, so a run is reproduced from its seed.
+ * `SimulatedRadio` for WiFi, a `SimulatedWatchdog` that resets the board when it bites, and a
+ * seeded random source, so a run is reproduced from its seed.
  * It holds no Node API itself (the trace bundle runs it inside Espruino); what differs between
  * hosts, such as free memory and where console lines go, is passed in.
  */
@@ -9,6 +10,7 @@ import type { Board, Clock, Http } from "../types.js";
 import { FlashStorage } from "./flashStorage.js";
 import { SimulatedNetwork } from "./simulatedNetwork.js";
 import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
+import { SimulatedWatchdog } from "./simulatedWatchdog.js";
 
 export interface SimulatedBoardOptions {
   clock: Clock;
@@ -30,13 +32,22 @@ export interface SimulatedBoardOptions {
 export interface SimulatedBoard extends Board {
   radio: SimulatedRadio;
   storage: FlashStorage;
-  /** Every `reset(reason)` the device asked for, in order: a simulated board does not restart. */
+  watchdog: SimulatedWatchdog;
+  /**
+   * Every `reset(reason)`, in order, `hardware-watchdog` for a bite: a simulated board does not
+   * restart (its watchdog is left disarmed, as a restarted chip's is).
+   */
   resets: string[];
 }
 
 export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedBoard {
   const radio = new SimulatedRadio(options.clock, options.radio);
   const resets: string[] = [];
+  const reset = (reason: string) => {
+    watchdog.disarm();
+    resets.push(reason);
+  };
+  const watchdog = new SimulatedWatchdog(options.clock, () => reset("hardware-watchdog"));
   return {
     clock: options.clock,
     wifi: radio,
@@ -45,10 +56,9 @@ export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedB
       radio.isAssociated(),
     ),
     storage: options.storage ?? new FlashStorage(),
+    watchdog,
     resets,
-    reset: (reason) => {
-      resets.push(reason);
-    },
+    reset,
     random: seededRandom(options.seed),
     info: {
       deviceId: options.deviceId ?? "sim-0001",

@@ -7,6 +7,10 @@
  *
  * XState's own SimulatedClock fires everything due at the new time instead, so a timer due at
  * 1 s fired by a jump to 5 s would see `now() === 5000`: wrong for traces that record times.
+ *
+ * `block(ms)` is the exception, on purpose: a CPU stuck in a synchronous loop. Time moves on and
+ * nothing runs; the timers that fell due meanwhile run afterwards, late, in due-time order, and
+ * time never goes back for them (what a hardware watchdog is there to catch).
  */
 import type { Clock } from "../types.js";
 
@@ -60,9 +64,19 @@ export class VirtualClock implements Clock {
   runUntil(end: number): void {
     while (this.timers.length > 0 && this.timers[0].due <= end) {
       const timer = this.timers.shift()!;
-      this.time = timer.due;
+      // Later than its due time only after a `block`.
+      if (timer.due > this.time) this.time = timer.due;
       timer.fn();
     }
     if (end > this.time) this.time = end;
+  }
+
+  /**
+   * Busy for `ms` without yielding, as code that never returns to the event loop: the time moves
+   * on and no timer runs, not even those falling due (they run late, at the next `advance`).
+   * Called from inside a timer, the `advance` under way then goes on with them.
+   */
+  block(ms: number): void {
+    this.time += Math.max(0, ms);
   }
 }
