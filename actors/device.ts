@@ -10,10 +10,13 @@ import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { createTimeSyncMachine, type TimeSyncSettings } from "../machines/timeSync.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
+import { timeSyncEffects } from "./timeSync.js";
+import { createWallClock } from "./wallClock.js";
 
 /** Where the reason for a supervisor escalation is kept across the reset it causes. */
 export const ESCALATION_FILE = "supervisor.escalation";
@@ -39,6 +42,8 @@ export interface DeviceSetup extends DeviceOptions {
   network: WifiCredentials & Partial<NetworkSettings>;
   services: ServiceUrls;
   logger?: Partial<LoggerSettings>;
+  /** NTP servers and sync settings that differ from the defaults (`pool.ntp.org`...). */
+  timesync?: Partial<TimeSyncSettings>;
 }
 
 export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
@@ -47,10 +52,12 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
     { device: deviceId, tenant: "unassigned", ns: "unassigned" },
     setup.identity,
   );
+  // The device's one wall clock: time sync corrects it, everything that stamps time reads it.
+  const wallClock = createWallClock(board.clock);
   return [
     {
       id: "logger",
-      logic: createLoggerMachine(loggerEffects(board, setup.observeLog)),
+      logic: createLoggerMachine(loggerEffects(board, wallClock, setup.observeLog)),
       input: { identity, settings: setup.logger },
       dependsOn: [],
       requiredForReadiness: true,
@@ -80,6 +87,16 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: ["auth"],
       requiredForReadiness: true,
       subscribes: ["TOKEN", "TOKEN_LOST"],
+    },
+    {
+      id: "timesync",
+      logic: createTimeSyncMachine(timeSyncEffects(board, wallClock)),
+      input: { seed: setup.seed + 2, settings: setup.timesync },
+      dependsOn: ["network"],
+      // Its `ready` tag follows `requireSync`: unsynced is ready unless sync is required.
+      requiredForReadiness: true,
+      configKey: "timesync",
+      subscribes: ["NETWORK_UP"],
     },
   ];
 }

@@ -15,7 +15,7 @@ import {
 import type { FlashStorage } from "../board/node/flashStorage.js";
 import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { RadioOptions } from "../board/node/simulatedRadio.js";
-import type { Clock, Http } from "../board/types.js";
+import type { Clock, Http, Udp } from "../board/types.js";
 import {
   type ControllerContext,
   liveness,
@@ -25,6 +25,7 @@ import {
 } from "../machines/controller.js";
 import type { Identity, LoggerSettings } from "../machines/logger.js";
 import type { NetworkContext, NetworkSettings } from "../machines/network.js";
+import type { TimeSyncSettings } from "../machines/timeSync.js";
 import { stateName } from "../runtime/stateName.js";
 
 export { stateName };
@@ -44,6 +45,7 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   network?: Partial<NetworkSettings>;
   logger?: Partial<LoggerSettings>;
   supervisor?: Partial<SupervisorSettings>;
+  timesync?: Partial<TimeSyncSettings>;
   identity?: Partial<Identity>;
   radio?: RadioOptions;
   /** The flash; pass the one of a previous run to simulate a reboot. */
@@ -84,6 +86,8 @@ export const SIMULATED_DEVICE = {
 export interface ServiceAccess extends ServiceUrls {
   /** The board's HTTP, given whether the radio's link is up. */
   http: (isLinkUp: () => boolean) => Http;
+  /** The board's UDP, likewise; nothing answers when absent. */
+  udp?: (isLinkUp: () => boolean) => Udp;
 }
 
 export function simulateDevice(options: SimulatedDeviceOptions) {
@@ -93,6 +97,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     radio: options.radio,
     storage: options.storage,
     http: options.services?.http,
+    udp: options.services?.udp,
     deviceId: SIMULATED_DEVICE.deviceId,
     freeMemory: hostFreeMemory,
     log: () => {},
@@ -110,6 +115,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
       configUrl: "http://config.invalid",
     },
     logger: options.logger,
+    timesync: options.timesync,
     observeLog: options.observeLog,
   });
   const specs = options.specs ? options.specs(board, table) : table;

@@ -1,20 +1,32 @@
 /**
  * A simulated device in its world: the services it talks to (ServiceDiscovery,
- * ConfigurationServer) on an in-memory network on the same virtual clock, knowing the device
+ * ConfigurationServer, an NTP server) on an in-memory network on the same virtual clock, knowing the device
  * by its id and key. Node only (the services sign with node:crypto), unlike `device.ts`.
  */
 import { SimulatedNetwork } from "../board/node/simulatedNetwork.js";
 import { SIMULATED_DEVICE, type SimulatedDeviceOptions, simulateDevice } from "./device.js";
-import { CONFIG_ORIGIN, DISCOVERY_ORIGIN, startServices } from "./services/index.js";
+import {
+  CONFIG_ORIGIN,
+  DISCOVERY_ORIGIN,
+  NTP_HOST,
+  NTP_PORT,
+  startServices,
+} from "./services/index.js";
 
 export interface WorldOptions extends Omit<SimulatedDeviceOptions, "services"> {
   tokenLifetimeMs?: number;
   /** One-way latency of the in-memory network. */
   latencyMs?: number;
+  /** The probability that a datagram is lost, each way (seeded by `seed`). */
+  udpLoss?: number;
 }
 
 export function simulateWorld(options: WorldOptions) {
-  const net = new SimulatedNetwork(options.clock, { latencyMs: options.latencyMs ?? 20 });
+  const net = new SimulatedNetwork(options.clock, {
+    latencyMs: options.latencyMs ?? 20,
+    udpLoss: options.udpLoss,
+    seed: options.seed,
+  });
   const services = startServices({
     clock: options.clock,
     network: net,
@@ -35,7 +47,9 @@ export function simulateWorld(options: WorldOptions) {
       discoveryUrl: DISCOVERY_ORIGIN,
       configUrl: CONFIG_ORIGIN,
       http: (isLinkUp) => net.client(isLinkUp),
+      udp: (isLinkUp) => net.udp(isLinkUp),
     },
+    timesync: Object.assign({ servers: [{ host: NTP_HOST, port: NTP_PORT }] }, options.timesync),
   });
   return { ...device, services, net };
 }

@@ -1,6 +1,7 @@
 /**
  * The services a device talks to, started together: discovery (registration, tokens,
- * heartbeats) and configuration, the latter trusting the former's device keys. Put on a
+ * heartbeats) and configuration, the latter trusting the former's device keys, and an NTP
+ * server (UDP, at `NTP_HOST:NTP_PORT` on a simulated network). Put on a
  * `SimulatedNetwork` at fixed origins for runs on the virtual clock, or on real loopback ports
  * for runs in real time; the handlers are the same objects either way.
  */
@@ -8,14 +9,20 @@ import { serveOnLoopback } from "../../board/node/loopbackHttp.js";
 import type { SimulatedNetwork } from "../../board/node/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 import { ConfigurationServer } from "./configurationServer.js";
+import { NtpServer } from "./ntpServer.js";
 import { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
 
 export { ConfigurationServer } from "./configurationServer.js";
 export { Faults, withFaults } from "./faults.js";
+export { NtpServer } from "./ntpServer.js";
 export { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
 
 export const DISCOVERY_ORIGIN = "http://discovery.sim";
 export const CONFIG_ORIGIN = "http://config.sim";
+export const NTP_HOST = "ntp.sim";
+export const NTP_PORT = 123;
+/** What the simulated NTP server says it is at virtual time 0: 2026-01-01T00:00:00Z. */
+export const NTP_EPOCH_MS = 1_767_225_600_000;
 
 export interface ServicesOptions {
   clock: Clock;
@@ -29,6 +36,7 @@ export interface ServicesOptions {
 export interface Services {
   discovery: ServiceDiscovery;
   config: ConfigurationServer;
+  ntp: NtpServer;
 }
 
 export function startServices(options: ServicesOptions): Services {
@@ -42,11 +50,13 @@ export function startServices(options: ServicesOptions): Services {
     keyOf: (deviceId) => discovery.keyOf(deviceId),
     adminKey: options.adminKey,
   });
+  const ntp = new NtpServer({ clock: options.clock, offsetMs: NTP_EPOCH_MS });
   if (options.network !== undefined) {
     options.network.listen(DISCOVERY_ORIGIN, discovery.handler);
     options.network.listen(CONFIG_ORIGIN, config.handler);
+    options.network.listenUdp(NTP_HOST, NTP_PORT, ntp.handler);
   }
-  return { discovery, config };
+  return { discovery, config, ntp };
 }
 
 /** Serves both on 127.0.0.1 ports of the system's choosing; give them a real clock. */
