@@ -12,7 +12,7 @@
  */
 import { fromCallback } from "xstate";
 import type { Board, UdpSocket } from "../board/types.js";
-import type { SntpQuery, TimeSyncEffects } from "../machines/timeSync.js";
+import type { NtpFailedEvent, SntpQuery, TimeSyncEffects } from "../machines/timeSync.js";
 import { readReply, sntpRequest } from "../runtime/sntp.js";
 import type { WallClock } from "./wallClock.js";
 
@@ -34,13 +34,13 @@ export function timeSyncEffects(
       receive((query) => {
         end();
         const server = `${query.host}:${query.port}`;
-        const fail = (reason: string, rejected: boolean) => {
+        const fail = (reason: string, kind: NtpFailedEvent["kind"]) => {
           end();
-          sendBack({ type: "NTP_FAILED", server, reason, rejected });
+          sendBack({ type: "NTP_FAILED", server, reason, kind });
         };
         const request = sntpRequest(wall.now());
         if (request === undefined) {
-          timer = clock.setTimeout(() => fail("the clock is outside NTP era 0", false), 0);
+          timer = clock.setTimeout(() => fail("the clock is outside NTP era 0", "error"), 0);
           return;
         }
         const opened = udp.open(
@@ -48,7 +48,7 @@ export function timeSyncEffects(
             const t4 = wall.now();
             const reply = readReply(data, request.t1, t4);
             if ("rejected" in reply) {
-              fail(reply.rejected, true);
+              fail(reply.rejected, "rejected");
               return;
             }
             end();
@@ -62,10 +62,10 @@ export function timeSyncEffects(
               at: t4,
             });
           },
-          (error) => fail(error, false),
+          (error) => fail(error, "error"),
         );
         socket = opened;
-        timer = clock.setTimeout(() => fail("timeout", false), query.timeoutMs);
+        timer = clock.setTimeout(() => fail("timeout", "lost"), query.timeoutMs);
         opened.send(request.bytes, query.host, query.port);
       });
       return end;

@@ -5,8 +5,9 @@
  * apart (a burst, as NTP's `iburst`); the accepted sample with the lowest round-trip delay wins,
  * since its offset has the smallest error bound (delay / 2). A rejected answer (kiss-of-death,
  * unsynchronised or bad stratum, forged originate, wrong mode: `runtime/sntp.ts`) is logged with
- * its reason and ends that server's turn; a query that times out (a lost datagram) is retried on
- * the same server until its samples are used up. When a server gave no sample the next is tried;
+ * its reason and ends that server's turn, as does a failure to send (an unknown name, the network
+ * down); a query that times out (a lost datagram) is retried on the same server until its samples
+ * are used up. When a server gave no sample the next is tried;
  * when none did, the round failed and the next one is due after a jittered backoff
  * (15 s, RFC 4330's shortest poll, plus full jitter up to the resync interval), or at once when
  * the network comes up. An offset beyond `stepThresholdMs` steps the wall clock; a smaller one is
@@ -27,6 +28,7 @@
  */
 import { type CallbackActorLogic, enqueueActions, not, raise, sendParent, setup } from "xstate";
 import { fullJitter } from "../runtime/backoff.js";
+import type { LogEntry } from "../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
 import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
 
@@ -90,8 +92,12 @@ export interface NtpFailedEvent {
   type: "NTP_FAILED";
   server: string;
   reason: string;
-  /** The server answered, but unusably: its turn is over. Otherwise nothing (usable) came back. */
-  rejected: boolean;
+  /**
+   * `lost`: no answer in time (a lost datagram: worth another try); `rejected`: an answer, but
+   * unusable; `error`: the query could not go out (unknown name, network down). The last two
+   * end the server's turn.
+   */
+  kind: "lost" | "rejected" | "error";
 }
 
 export type TimeSyncEvent =
@@ -197,6 +203,11 @@ export function mergeTimeSyncSettings(
 
 const nameOf = (s: NtpServerAddress) => `${s.host}:${s.port}`;
 
+function failureEntry(e: NtpFailedEvent): LogEntry {
+  const what = e.kind === "rejected" ? "answer rejected" : "no answer";
+  return { level: "warn", msg: `${e.server}: ${what}: ${e.reason}` };
+}
+
 function queryFor(settings: TimeSyncSettings, index: number): SntpQuery {
   const server = settings.servers[index];
   return {
@@ -226,20 +237,14 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
       carryOn: enqueueActions(({ context, event, enqueue }) => {
         const e = event as NtpSampleEvent | NtpFailedEvent;
         const attempts = context.attempts + 1;
-        const rejected = e.type === "NTP_FAILED" && e.rejected;
         if (e.type === "NTP_FAILED") {
-          enqueue({
-            type: "log",
-            params: {
-              level: "warn",
-              msg: `${e.server}: ${rejected ? "answer rejected" : "no answer"}: ${e.reason}`,
-            },
-          });
+          enqueue({ type: "log", params: failureEntry(e) });
           enqueue.assign({ lastError: `${e.server}: ${e.reason}` });
         } else if (context.best === null || e.delayMs < context.best.delayMs) {
           enqueue.assign({ best: e });
         }
-        if (!rejected && attempts < context.settings.samples) {
+        const again = e.type === "NTP_SAMPLE" || e.kind === "lost";
+        if (again && attempts < context.settings.samples) {
           enqueue.assign({ attempts });
           enqueue.sendTo("sntp", queryFor(context.settings, context.serverIndex), {
             delay: SAMPLE_SPACING_MS,
@@ -270,12 +275,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
           e.type === "NTP_SAMPLE" && (context.best === null || e.delayMs < context.best.delayMs)
             ? e
             : (context.best as NtpSampleEvent);
-        if (e.type === "NTP_FAILED") {
-          enqueue({
-            type: "log",
-            params: { level: "warn", msg: `${e.server}: answer rejected: ${e.reason}` },
-          });
-        }
+        if (e.type === "NTP_FAILED") enqueue({ type: "log", params: failureEntry(e) });
         const step = Math.abs(best.offsetMs) > context.settings.stepThresholdMs;
         const offset = Math.round(best.offsetMs * 1000) / 1000;
         enqueue(() => effects.setClock(best.targetOffsetMs, step));
@@ -327,7 +327,8 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
         const e = event as NtpSampleEvent | NtpFailedEvent;
         if (e.type === "NTP_SAMPLE") return context.attempts + 1 >= context.settings.samples;
         return (
-          context.best !== null && (e.rejected || context.attempts + 1 >= context.settings.samples)
+          context.best !== null &&
+          (e.kind !== "lost" || context.attempts + 1 >= context.settings.samples)
         );
       },
       idleAndUnsynced: ({ context }) => context.serverIndex < 0 && !context.synced,

@@ -2,7 +2,8 @@
  * Entry of `dist/espruino.js`, the firmware: builds the device on the Espruino board and starts
  * it as the global `device`. From Storage: WiFi credentials in `wifi.json`
  * (`{"ssid": "...", "password": "..."}`), the services in `services.json`
- * (`{"discoveryUrl": "http://...", "configUrl": "http://..."}`), the device key in `device.key`.
+ * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "ntpServers": [{"host": "...",
+ * "port": 123}]}`, NTP servers optional), the device key in `device.key`.
  * Log lines go to flash and, as written, to the console.
  */
 import { createActor } from "xstate";
@@ -31,6 +32,7 @@ const specs = managerTable(board, {
     discoveryUrl: services.discoveryUrl || "http://discovery.local",
     configUrl: services.configUrl || "http://config.local",
   },
+  timesync: services.ntpServers ? { servers: services.ntpServers } : undefined,
   observeLog: (notice) => {
     if (notice.kind === "written") board.log(notice.line.slice(0, -1));
     else if (notice.kind === "dropped") board.log(`logger: ${notice.lines} line(s) dropped`);
