@@ -153,6 +153,7 @@ export interface TimeSyncEffects {
 }
 
 const NEXT_SYNC = "nextSync";
+const NEXT_QUERY = "nextQuery";
 
 type Check = (value: unknown) => string | null;
 
@@ -230,6 +231,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
       log: logAction("timesync"),
       startRound: enqueueActions(({ context, enqueue }) => {
         enqueue.cancel(NEXT_SYNC);
+        enqueue.cancel(NEXT_QUERY);
         enqueue.assign({ best: null, serverIndex: 0, attempts: 0 });
         enqueue.sendTo("sntp", queryFor(context.settings, 0));
       }),
@@ -248,6 +250,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
           enqueue.assign({ attempts });
           enqueue.sendTo("sntp", queryFor(context.settings, context.serverIndex), {
             delay: SAMPLE_SPACING_MS,
+            id: NEXT_QUERY,
           });
         } else if (context.serverIndex + 1 < context.settings.servers.length) {
           enqueue.assign({ serverIndex: context.serverIndex + 1, attempts: 0 });
@@ -385,6 +388,8 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
           }
           enqueue.assign({ settings: result.settings });
           enqueue({ type: "log", params: { level: "info", msg: "settings applied" } });
+          // A round under way may be asking a server no longer configured: start it again.
+          if (context.serverIndex >= 0) enqueue.raise({ type: "SYNC" });
         }),
       },
     },

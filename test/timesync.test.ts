@@ -235,6 +235,17 @@ describe("time sync against the simulated NTP server", () => {
     expect(d.readiness()).toEqual({ ready: true, failing: {} });
   });
 
+  it("starts the round again when the servers change in the middle of it", () => {
+    const d = device({ timesync: { requestTimeoutMs: 1000 } });
+    d.ntp.dropNext(1_000_000);
+    d.actor.start();
+    d.clock.advance(3 * SECOND);
+    expect(d.timesync().context.serverIndex).toBe(0);
+    (d.child("timesync") as AnyActorRef).send({ type: "CONFIGURE", settings: { servers: [NTP2] } });
+    d.clock.advance(20 * SECOND);
+    expect(d.timesync().context).toMatchObject({ synced: true, server: "ntp2.sim:123" });
+  });
+
   it("refuses invalid settings and keeps those in force", () => {
     const d = device();
     d.actor.start();
