@@ -12,6 +12,7 @@ import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { createTimeSyncMachine, type TimeSyncSettings } from "../machines/timeSync.js";
 import { createWatchdogMachine } from "../machines/watchdog.js";
 import { alarmEffects } from "./alarms.js";
 import { apiEffects } from "./api.js";
@@ -19,6 +20,8 @@ import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
+import { timeSyncEffects } from "./timeSync.js";
+import { createWallClock } from "./wallClock.js";
 import { watchdogEffects } from "./watchdog.js";
 
 /** Where the reason for a supervisor escalation is kept across the reset it causes. */
@@ -49,6 +52,8 @@ export interface DeviceSetup extends DeviceOptions {
   logger?: Partial<LoggerSettings>;
   /** The device API's settings until the configuration says otherwise (port 0: any free port). */
   api?: Partial<ApiSettings>;
+  /** NTP servers and sync settings that differ from the defaults (`pool.ntp.org`...). */
+  timesync?: Partial<TimeSyncSettings>;
 }
 
 export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
@@ -57,12 +62,14 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
     { device: deviceId, tenant: "unassigned", ns: "unassigned" },
     setup.identity,
   );
+  // The device's one wall clock: time sync corrects it, everything that stamps time reads it.
+  const wallClock = createWallClock(board.clock);
   // The heartbeat summarises every manager of the table: filled in once the table is built.
   const managerIds: string[] = [];
   const table: ManagerSpec[] = [
     {
       id: "logger",
-      logic: createLoggerMachine(loggerEffects(board, setup.observeLog)),
+      logic: createLoggerMachine(loggerEffects(board, wallClock, setup.observeLog)),
       input: { identity, settings: setup.logger },
       dependsOn: [],
       requiredForReadiness: true,
@@ -122,6 +129,16 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: false,
       configKey: "watchdog",
       subscribes: ["TOKEN", "TOKEN_LOST", "NETWORK_UP", "NETWORK_DOWN"],
+    },
+    {
+      id: "timesync",
+      logic: createTimeSyncMachine(timeSyncEffects(board, wallClock)),
+      input: { seed: setup.seed + 4, settings: setup.timesync },
+      dependsOn: ["network"],
+      // Its `ready` tag follows `requireSync`: unsynced is ready unless sync is required.
+      requiredForReadiness: true,
+      configKey: "timesync",
+      subscribes: ["NETWORK_UP"],
     },
   ];
   for (const spec of table) managerIds.push(spec.id);

@@ -3,7 +3,8 @@
  * the board's flash (`runtime/logFiles.ts` names them).
  *
  * What it guarantees:
- * - a line is stamped with the board clock when written, masked (`runtime/mask.ts`) before any
+ * - a line is stamped with the wall clock (`wallClock.ts`: Unix time once time sync has set it)
+ *   when written, masked (`runtime/mask.ts`) before any
  *   byte of it reaches storage, and never longer than the trail's file size (a longer one is cut
  *   down to its start, and says so);
  * - a file never exceeds the trail's `maxFileBytes`; at most `maxFiles` files are kept and a
@@ -12,13 +13,16 @@
  *   trail) and reports the lines that went with it (`LINES_DROPPED`); a line that still finds no
  *   room is itself counted as dropped. Lines are never reordered.
  * - nothing it does throws into the logger: a failing flash becomes `SINK_FAILED`.
- * After a restart it continues the newest file of each trail it finds in flash.
+ * After a restart it continues the newest file of each trail it finds in flash. File names and
+ * retention use the board clock, which never steps: a first sync that moves the wall clock by
+ * decades must not make every file written before it look expired.
  */
 import { fromCallback } from "xstate";
 import type { Board } from "../board/types.js";
 import type { LoggerEffects, SinkInput, SinkRequest, TrailSettings } from "../machines/logger.js";
 import { formatJsonLine, type LogRecord } from "../runtime/log.js";
 import { expiredFiles, type LogFile, logFileName, trailFiles } from "../runtime/logFiles.js";
+import type { WallClock } from "./wallClock.js";
 
 export type TrailName = "log" | "audit";
 
@@ -44,6 +48,7 @@ function countLines(data: string | undefined): number {
 
 export function loggerEffects(
   board: Pick<Board, "storage" | "clock">,
+  wallClock: Pick<WallClock, "now">,
   observe: (notice: SinkNotice) => void = () => {},
 ): LoggerEffects {
   const { storage, clock } = board;
@@ -164,7 +169,7 @@ export function loggerEffects(
             identity = request.identity;
             return;
           }
-          const ts = clock.now();
+          const ts = wallClock.now();
           if (request.trail === "log") {
             write("log", {
               ts,

@@ -93,12 +93,28 @@ export interface Http {
   ): () => void;
 }
 
+export interface UdpPeer {
+  address: string;
+  port: number;
+}
+
+/** One open UDP socket: datagrams are best effort, so a lost one is only noticed by a timeout. */
+export interface UdpSocket {
+  /** Sends one datagram; what goes wrong (network down, unknown host) arrives at `onError`. */
+  send(data: Uint8Array, address: string, port: number): void;
+  /** Stops delivery at once: no `onMessage` or `onError` after it. */
+  close(): void;
+}
+
 export interface Udp {
-  /** Opens a socket; `onMessage` is called for each datagram received until it is closed. */
-  open(onMessage: (data: Uint8Array, from: { address: string; port: number }) => void): {
-    send(data: Uint8Array, address: string, port: number): void;
-    close(): void;
-  };
+  /**
+   * Opens a socket on a port of the board's choosing. `onMessage` gets each datagram received,
+   * `onError` each failure; neither is ever called from inside `open()` or `send()`.
+   */
+  open(
+    onMessage: (data: Uint8Array, from: UdpPeer) => void,
+    onError: (error: string) => void,
+  ): UdpSocket;
 }
 
 /** The longest file name Espruino's Storage accepts. */
@@ -150,6 +166,8 @@ export interface Board {
   clock: Clock;
   wifi: Wifi;
   http: Http;
+  /** For SNTP. */
+  udp: Udp;
   storage: Storage;
   watchdog: Watchdog;
   /** Restarts the device, recording why; the simulated board records the call instead. */
@@ -162,6 +180,5 @@ export interface Board {
 
 /** The seams the later managers need; a board implements them as they arrive. */
 export interface FullBoard extends Board {
-  udp: Udp;
   crypto: Crypto;
 }

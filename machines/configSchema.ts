@@ -124,5 +124,33 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
         hardwareTimeoutMs: int(2_000, 3_600_000, 60_000),
       },
     },
+    // `servers` has no default: a document that names none leaves the servers the device was
+    // built with (the TimeSyncManager's `pool.ntp.org` and `time.google.com`, or a simulation's).
+    timesync: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        servers: {
+          type: "array",
+          minItems: 1,
+          maxItems: 8,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["host"],
+            properties: {
+              host: { type: "string", minLength: 1, maxLength: 253 },
+              port: int(1, 65_535, 123),
+            },
+          },
+        },
+        samples: int(1, 16, 4),
+        stepThresholdMs: int(1, 3_600_000, 128),
+        resyncIntervalMs: int(15_000, 7 * 86_400_000, 3_600_000),
+        requestTimeoutMs: int(100, 60_000, 5_000),
+        requireSync: { type: "boolean", default: false },
+      },
+    },
   },
 };

@@ -16,7 +16,7 @@ import {
 import type { FlashStorage } from "../board/node/flashStorage.js";
 import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { RadioOptions } from "../board/node/simulatedRadio.js";
-import type { Clock, Http } from "../board/types.js";
+import type { Clock, Http, Udp } from "../board/types.js";
 import type { ApiSettings } from "../machines/api.js";
 import {
   type ControllerContext,
@@ -27,6 +27,7 @@ import {
 } from "../machines/controller.js";
 import type { Identity, LoggerSettings } from "../machines/logger.js";
 import type { NetworkContext, NetworkSettings } from "../machines/network.js";
+import type { TimeSyncSettings } from "../machines/timeSync.js";
 import { stateName } from "../runtime/stateName.js";
 
 export { stateName };
@@ -46,6 +47,7 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   network?: Partial<NetworkSettings>;
   logger?: Partial<LoggerSettings>;
   supervisor?: Partial<SupervisorSettings>;
+  timesync?: Partial<TimeSyncSettings>;
   identity?: Partial<Identity>;
   radio?: RadioOptions;
   /** The flash; pass the one of a previous run to simulate a reboot. */
@@ -91,6 +93,8 @@ export const SIMULATED_DEVICE = {
 export interface ServiceAccess extends ServiceUrls {
   /** The board's HTTP, given whether the radio's link is up. */
   http: (isLinkUp: () => boolean) => Http;
+  /** The board's UDP, likewise; nothing answers when absent. */
+  udp?: (isLinkUp: () => boolean) => Udp;
 }
 
 export function simulateDevice(options: SimulatedDeviceOptions) {
@@ -100,6 +104,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     radio: options.radio,
     storage: options.storage,
     http: options.services?.http,
+    udp: options.services?.udp,
     deviceId: SIMULATED_DEVICE.deviceId,
     freeMemory: hostFreeMemory,
     log: () => {},
@@ -121,6 +126,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     },
     logger: options.logger,
     api: options.api,
+    timesync: options.timesync,
     observeLog: options.observeLog,
   });
   const specs = options.specs ? options.specs(board, table) : table;

@@ -104,6 +104,9 @@ export async function startInspector(port: number): Promise<LiveInspector> {
   const inspector = createWebSocketInspector({
     url: `ws://127.0.0.1:${bound}/device`,
     serialize: (event) => maskValue(event, DEFAULT_MASKED_FIELDS) as typeof event,
+    // Events queue until this socket's own `open`, which can come after the device has started;
+    // the default keeps only the last 200, and a device start makes more: registrations were lost.
+    maxDeferredEvents: 100_000,
   });
   await connected;
   return {

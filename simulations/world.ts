@@ -1,7 +1,8 @@
 /**
  * A simulated device in its world: the services it talks to (ServiceDiscovery,
- * ConfigurationServer, AlarmServer) on an in-memory network on the same virtual clock, knowing
- * the device by its id and key. Node only (the services sign with node:crypto), unlike `device.ts`.
+ * ConfigurationServer, AlarmServer, an NTP server) on an in-memory network on the same virtual
+ * clock, knowing the device by its id and key. Node only (the services sign with node:crypto),
+ * unlike `device.ts`.
  */
 import { SimulatedNetwork } from "../board/node/simulatedNetwork.js";
 import { SIMULATED_DEVICE, type SimulatedDeviceOptions, simulateDevice } from "./device.js";
@@ -9,6 +10,8 @@ import {
   ALARM_ORIGIN,
   CONFIG_ORIGIN,
   DISCOVERY_ORIGIN,
+  NTP_HOST,
+  NTP_PORT,
   type Services,
   startServices,
 } from "./services/index.js";
@@ -19,12 +22,18 @@ export interface WorldOptions extends Omit<SimulatedDeviceOptions, "services"> {
   latencyMs?: number;
   /** The services and network of an earlier run on the same clock: a reboot into the same world. */
   world?: { services: Services; net: SimulatedNetwork };
+  /** The probability that a datagram is lost, each way (seeded by `seed`). */
+  udpLoss?: number;
 }
 
 export function simulateWorld(options: WorldOptions) {
   const net =
     options.world?.net ??
-    new SimulatedNetwork(options.clock, { latencyMs: options.latencyMs ?? 20 });
+    new SimulatedNetwork(options.clock, {
+      latencyMs: options.latencyMs ?? 20,
+      udpLoss: options.udpLoss,
+      seed: options.seed,
+    });
   const services =
     options.world?.services ??
     startServices({
@@ -48,7 +57,9 @@ export function simulateWorld(options: WorldOptions) {
       configUrl: CONFIG_ORIGIN,
       alarmsUrl: ALARM_ORIGIN,
       http: (isLinkUp) => net.client(isLinkUp),
+      udp: (isLinkUp) => net.udp(isLinkUp),
     },
+    timesync: Object.assign({ servers: [{ host: NTP_HOST, port: NTP_PORT }] }, options.timesync),
   });
   return { ...device, services, net };
 }

@@ -266,6 +266,7 @@ describe("controller: the table of managers", () => {
       "api",
       "alarms",
       "watchdog",
+      "timesync",
     ]);
   });
 

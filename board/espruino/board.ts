@@ -1,8 +1,8 @@
 /**
  * The board on the Espruino interpreter: timers and `getTime()` for the clock, `E.hwRand()` for
  * randomness, `require("Wifi")` for the radio where the firmware has one (ESP32, Espruino WiFi),
- * `require("Storage")` for flash, `E.enableWatchdog`/`E.kickWatchdog` for the hardware watchdog
- * and `E.reboot()` for a reset.
+ * `require("http")` and `require("dgram")` for the network, `require("Storage")` for flash,
+ * `E.enableWatchdog`/`E.kickWatchdog` for the hardware watchdog and `E.reboot()` for a reset.
  *
  * Where the firmware has no Wifi module (the Linux and RP2040 builds), every connect answers
  * `no-radio` and the manager stays offline: nothing throws. Espruino throws on
@@ -13,6 +13,7 @@ import type { Board, Clock, Watchdog, Wifi } from "../types.js";
 import { espruinoHttp } from "./http.js";
 import { loadModule } from "./modules.js";
 import { espruinoStorage } from "./storage.js";
+import { espruinoUdp } from "./udp.js";
 
 /** The parts of Espruino's Wifi module this board uses (ESP32 and Espruino WiFi agree here). */
 interface EspruinoWifi {
@@ -122,6 +123,7 @@ export function createEspruinoBoard(
     wifi: module ? espruinoRadio(module) : absentRadio,
     hasRadio: module !== null,
     http: espruinoHttp(clock),
+    udp: espruinoUdp(clock),
     storage: espruinoStorage(),
     watchdog,
     reset: (reason) => {

@@ -6,7 +6,7 @@
  * hosts, such as free memory and where console lines go, is passed in.
  */
 import { seededRandom } from "../../runtime/random.js";
-import type { Board, Clock, Http } from "../types.js";
+import type { Board, Clock, Http, Udp } from "../types.js";
 import { FlashStorage } from "./flashStorage.js";
 import { SimulatedNetwork } from "./simulatedNetwork.js";
 import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
@@ -25,6 +25,8 @@ export interface SimulatedBoardOptions {
    * a `SimulatedNetwork`'s client, or real loopback. An empty simulated network when absent.
    */
   http?: (isLinkUp: () => boolean) => Http;
+  /** The board's UDP, likewise: a `SimulatedNetwork`'s, or real loopback. Nothing answers when absent. */
+  udp?: (isLinkUp: () => boolean) => Udp;
   freeMemory: () => number;
   log: (line: string) => void;
 }
@@ -53,6 +55,9 @@ export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedB
     wifi: radio,
     radio,
     http: (options.http ?? ((up) => new SimulatedNetwork(options.clock).client(up)))(() =>
+      radio.isAssociated(),
+    ),
+    udp: (options.udp ?? ((up) => new SimulatedNetwork(options.clock).udp(up)))(() =>
       radio.isAssociated(),
     ),
     storage: options.storage ?? new FlashStorage(),

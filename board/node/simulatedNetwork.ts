@@ -8,9 +8,17 @@
  * Guarantees, for every request: `done` is called exactly once (with a response or one error
  * string) unless the returned cancel ran first, and then never; it is never called synchronously
  * from inside `request()` (a caller may still be storing the cancel function); nothing happens
- * off the clock, and nothing here draws a random number or reads the host's time, so the same
- * calls give the same trace. Bundled into the trace: no Node API, no Map, no URL, no regex.
+ * off the clock, and nothing here reads the host's time, so the same calls give the same trace.
+ * Bundled into the trace: no Node API, no Map, no URL, no regex.
+ *
+ * UDP on the same network: a `DatagramHandler` listens at a host and port and answers by
+ * `reply`, which sends a datagram back to the sender. Each datagram takes the one-way latency,
+ * and is lost with probability `udpLoss`, drawn from the network's own seeded generator (so a
+ * lossy run is reproduced from its seed). A datagram to a host nobody listens on fails as a
+ * name lookup does (`dns failure`); to a known host on a closed port it is silently lost, as
+ * on a real network; a radio that is down fails the send with `network down`.
  */
+import { seededRandom } from "../../runtime/random.js";
 import type {
   Clock,
   Http,
@@ -18,6 +26,9 @@ import type {
   HttpResponse,
   RequestHandler,
   ServeOptions,
+  Udp,
+  UdpPeer,
+  UdpSocket,
 } from "../types.js";
 
 /** What a handler receives: the path keeps its query string, as Node's `req.url` does. */
@@ -40,9 +51,20 @@ export interface ServiceResponse {
 /** `respond` may be called later, or never (a hung server); only its first call counts. */
 export type HttpHandler = (req: ServiceRequest, respond: (res: ServiceResponse) => void) => void;
 
+/** A UDP service: `reply` sends one datagram back to `from`; it may be called later, or never. */
+export type DatagramHandler = (
+  data: Uint8Array,
+  from: UdpPeer,
+  reply: (data: Uint8Array) => void,
+) => void;
+
 export interface NetworkOptions {
   /** One way: a request answered at once completes after twice this. Default 20 ms. */
   latencyMs?: number;
+  /** The probability that a datagram is lost, each way. Default 0. */
+  udpLoss?: number;
+  /** Seeds the generator that decides which datagrams are lost. */
+  seed?: number;
 }
 
 export interface NetworkStats {
@@ -58,6 +80,10 @@ export const NETWORK_DOWN = "network down";
 export const TIMEOUT = "timeout";
 export const CONNECTION_REFUSED = "connection refused";
 export const BAD_URL = "bad url";
+export const DNS_FAILURE = "dns failure";
+
+/** The address the device's sockets send from. */
+export const DEVICE_ADDRESS = "10.0.0.2";
 
 /** A client's address unless told otherwise, and the host a board's own servers listen at. */
 export const DEVICE_HOST = "device.sim";
@@ -68,14 +94,105 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export class SimulatedNetwork {
   readonly latencyMs: number;
   readonly stats: NetworkStats = { sent: 0, delivered: 0, inFlight: 0 };
+  /** Datagrams sent by devices, and those of them that reached a service. */
+  readonly udpStats = { sent: 0, delivered: 0, lost: 0 };
+  udpLoss: number;
   /** An array rather than a Map: the interpreter has none without the shims. */
   private servers: Array<{ origin: string; handler: HttpHandler }> = [];
+  private udpServers: Array<{ host: string; port: number; handler: DatagramHandler }> = [];
+  private nextPort = 49_152;
+  private readonly random: () => number;
 
   constructor(
     private readonly clock: Clock,
     options: NetworkOptions = {},
   ) {
     this.latencyMs = options.latencyMs ?? 20;
+    this.udpLoss = options.udpLoss ?? 0;
+    this.random = seededRandom(options.seed ?? 0);
+  }
+
+  /** Serves UDP at `host:port` with `handler`, replacing any before it. */
+  listenUdp(host: string, port: number, handler: DatagramHandler): void {
+    this.unlistenUdp(host, port);
+    this.udpServers.push({ host: host.toLowerCase(), port, handler });
+  }
+
+  unlistenUdp(host: string, port: number): void {
+    for (let i = 0; i < this.udpServers.length; i++) {
+      const server = this.udpServers[i];
+      if (server.host === host.toLowerCase() && server.port === port) {
+        this.udpServers.splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  /** A device's UDP; `isLinkUp` is its radio (asked at send and at arrival). */
+  udp(isLinkUp: () => boolean = () => true): Udp {
+    return { open: (onMessage, onError) => this.openUdp(onMessage, onError, isLinkUp) };
+  }
+
+  private lostOnTheWay(): boolean {
+    const lost = this.udpLoss > 0 && this.random() < this.udpLoss;
+    if (lost) this.udpStats.lost++;
+    return lost;
+  }
+
+  private openUdp(
+    onMessage: (data: Uint8Array, from: UdpPeer) => void,
+    onError: (error: string) => void,
+    isLinkUp: () => boolean,
+  ): UdpSocket {
+    const clock = this.clock;
+    const latency = this.latencyMs;
+    const local: UdpPeer = { address: DEVICE_ADDRESS, port: this.nextPort++ };
+    let open = true;
+    const fail = (error: string, ms: number) => {
+      clock.setTimeout(() => {
+        if (open) onError(error);
+      }, ms);
+    };
+    return {
+      send: (data, address, port) => {
+        if (!open) return;
+        this.udpStats.sent++;
+        // A copy: the sender may reuse its buffer, the wire has already taken the bytes.
+        const datagram = new Uint8Array(data);
+        const host = address.toLowerCase();
+        let known = false;
+        let server: { handler: DatagramHandler } | undefined;
+        for (let i = 0; i < this.udpServers.length; i++) {
+          if (this.udpServers[i].host !== host) continue;
+          known = true;
+          if (this.udpServers[i].port === port) server = this.udpServers[i];
+        }
+        if (!isLinkUp()) return fail(NETWORK_DOWN, 0);
+        // The name lookup is a round trip before anything is sent.
+        if (!known) return fail(DNS_FAILURE, 2 * latency);
+        if (server === undefined || this.lostOnTheWay()) return;
+        const handler = server.handler;
+        const from: UdpPeer = { address: host, port };
+        clock.setTimeout(() => {
+          this.udpStats.delivered++;
+          const reply = (answer: Uint8Array) => {
+            const copy = new Uint8Array(answer);
+            if (this.lostOnTheWay()) return;
+            clock.setTimeout(() => {
+              if (open && isLinkUp()) onMessage(copy, from);
+            }, latency);
+          };
+          try {
+            handler(datagram, { address: local.address, port: local.port }, reply);
+          } catch (_error) {
+            // A failing service answers nothing: the client's timeout tells.
+          }
+        }, latency);
+      },
+      close: () => {
+        open = false;
+      },
+    };
   }
 
   /** Serves `origin` (scheme, host, optional port) with `handler`, replacing any before it. */

@@ -2,8 +2,9 @@
  * Entry of `dist/espruino.js`, the firmware: builds the device on the Espruino board and starts
  * it as the global `device`. From Storage: WiFi credentials in `wifi.json`
  * (`{"ssid": "...", "password": "..."}`), the services in `services.json`
- * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "alarmsUrl": "http://..."}`), the
- * device key in `device.key`. Log lines go to flash and, as written, to the console.
+ * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "alarmsUrl": "http://...",
+ * "ntpServers": [{"host": "...", "port": 123}]}`, NTP servers optional), the device key in
+ * `device.key`. Log lines go to flash and, as written, to the console.
  */
 import { createActor } from "xstate";
 import { createDeviceMachine, managerTable } from "../../actors/device.js";
@@ -32,6 +33,7 @@ const specs = managerTable(board, {
     configUrl: services.configUrl || "http://config.local",
     alarmsUrl: services.alarmsUrl || "http://alarms.local",
   },
+  timesync: services.ntpServers ? { servers: services.ntpServers } : undefined,
   observeLog: (notice) => {
     if (notice.kind === "written") board.log(notice.line.slice(0, -1));
     else if (notice.kind === "dropped") board.log(`logger: ${notice.lines} line(s) dropped`);
