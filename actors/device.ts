@@ -10,10 +10,12 @@ import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { createStateMachine } from "../machines/state.js";
 import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
+import { stateEffects } from "./state.js";
 
 /** Where the reason for a supervisor escalation is kept across the reset it causes. */
 export const ESCALATION_FILE = "supervisor.escalation";
@@ -22,6 +24,8 @@ export const ESCALATION_FILE = "supervisor.escalation";
 export interface ServiceUrls {
   discoveryUrl: string;
   configUrl: string;
+  /** The StateServer; absent, the StateManager asks `http://state.invalid` and backs off. */
+  stateUrl?: string;
 }
 
 export interface DeviceOptions {
@@ -47,7 +51,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
     { device: deviceId, tenant: "unassigned", ns: "unassigned" },
     setup.identity,
   );
-  return [
+  const table: ManagerSpec[] = [
     {
       id: "logger",
       logic: createLoggerMachine(loggerEffects(board, setup.observeLog)),
@@ -55,7 +59,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: [],
       requiredForReadiness: true,
       configKey: "logger",
-      subscribes: ["TOKEN"],
+      subscribes: ["TOKEN", "SET_LEVEL"],
     },
     {
       id: "network",
@@ -81,7 +85,24 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       subscribes: ["TOKEN", "TOKEN_LOST"],
     },
+    {
+      id: "state",
+      // The summary it reports reads every other manager of this table.
+      logic: createStateMachine(
+        stateEffects(board, () => table.map((s) => s.id).filter((id) => id !== "state")),
+      ),
+      input: {
+        deviceId,
+        stateUrl: setup.services.stateUrl ?? "http://state.invalid",
+        seed: setup.seed + 2,
+      },
+      dependsOn: ["auth"],
+      requiredForReadiness: false,
+      configKey: "state",
+      subscribes: ["NETWORK_UP", "NETWORK_DOWN", "TOKEN", "TOKEN_LOST", "CONFIG_UPDATED"],
+    },
   ];
+  return table;
 }
 
 export function createDeviceMachine(board: Board, specs: ManagerSpec[]) {

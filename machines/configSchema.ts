@@ -79,5 +79,18 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
         pollIntervalMs: int(5_000, 86_400_000, 60_000),
       },
     },
+    state: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        debounceMs: int(0, 600_000, 2_000),
+        longPollMs: int(1_000, 600_000, 30_000),
+        maxConflictRetries: int(0, 20, 3),
+        requestTimeoutMs: int(1_000, 120_000, 10_000),
+        retryBaseMs: int(100, 60_000, 1_000),
+        retryCapMs: int(1_000, 3_600_000, 60_000),
+      },
+    },
   },
 };

@@ -1,11 +1,11 @@
 /**
  * A simulated device in its world: the services it talks to (ServiceDiscovery,
- * ConfigurationServer) on an in-memory network on the same virtual clock, knowing the device
+ * ConfigurationServer, StateServer) on an in-memory network on the same virtual clock, knowing the device
  * by its id and key. Node only (the services sign with node:crypto), unlike `device.ts`.
  */
 import { SimulatedNetwork } from "../board/node/simulatedNetwork.js";
 import { SIMULATED_DEVICE, type SimulatedDeviceOptions, simulateDevice } from "./device.js";
-import { CONFIG_ORIGIN, DISCOVERY_ORIGIN, startServices } from "./services/index.js";
+import { CONFIG_ORIGIN, DISCOVERY_ORIGIN, STATE_ORIGIN, startServices } from "./services/index.js";
 
 export interface WorldOptions extends Omit<SimulatedDeviceOptions, "services"> {
   tokenLifetimeMs?: number;
@@ -34,6 +34,7 @@ export function simulateWorld(options: WorldOptions) {
     services: {
       discoveryUrl: DISCOVERY_ORIGIN,
       configUrl: CONFIG_ORIGIN,
+      stateUrl: STATE_ORIGIN,
       http: (isLinkUp) => net.client(isLinkUp),
     },
   });

@@ -254,6 +254,7 @@ describe("controller: the table of managers", () => {
       "network",
       "auth",
       "config",
+      "state",
     ]);
   });
 

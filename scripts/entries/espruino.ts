@@ -2,7 +2,7 @@
  * Entry of `dist/espruino.js`, the firmware: builds the device on the Espruino board and starts
  * it as the global `device`. From Storage: WiFi credentials in `wifi.json`
  * (`{"ssid": "...", "password": "..."}`), the services in `services.json`
- * (`{"discoveryUrl": "http://...", "configUrl": "http://..."}`), the device key in `device.key`.
+ * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "stateUrl": "http://..."}`), the device key in `device.key`.
  * Log lines go to flash and, as written, to the console.
  */
 import { createActor } from "xstate";
@@ -30,6 +30,7 @@ const specs = managerTable(board, {
   services: {
     discoveryUrl: services.discoveryUrl || "http://discovery.local",
     configUrl: services.configUrl || "http://config.local",
+    stateUrl: services.stateUrl || "http://state.local",
   },
   observeLog: (notice) => {
     if (notice.kind === "written") board.log(notice.line.slice(0, -1));
