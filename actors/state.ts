@@ -7,13 +7,14 @@
 import { fromCallback } from "xstate";
 import type { Board } from "../board/types.js";
 import type {
+  Failure,
   PollCommand,
   StateEffects,
   StatePart,
   StateRequest,
   UpdateRequest,
 } from "../machines/state.js";
-import { type JsonOutcome, requestJson } from "./httpJson.js";
+import { requestJson } from "./httpJson.js";
 import { deviceSummary } from "./summary.js";
 
 function isPart(value: unknown): value is StatePart {
@@ -25,8 +26,8 @@ function isVersion(value: unknown): value is number {
   return typeof value === "number" && value >= 0 && Math.floor(value) === value;
 }
 
-function failure(type: string, answer: JsonOutcome & { ok: false }) {
-  return { type, error: answer.error, status: answer.status };
+function failed(request: Failure["request"], error: string, status?: number) {
+  return { type: "REQUEST_FAILED", request, error, status };
 }
 
 /**
@@ -44,10 +45,10 @@ export function stateEffects(
         board.http,
         { method: "GET", url: input.url, token: input.token, timeoutMs: input.timeoutMs },
         (answer) => {
-          if (!answer.ok) return sendBack(failure("STATE_FETCH_FAILED", answer));
+          if (!answer.ok) return sendBack(failed("fetch", answer.error, answer.status));
           const doc = answer.json as { version?: unknown; reported?: unknown; desired?: unknown };
           if (!doc || !isVersion(doc.version) || !isPart(doc.reported) || !isPart(doc.desired)) {
-            return sendBack({ type: "STATE_FETCH_FAILED", error: "malformed state document" });
+            return sendBack(failed("fetch", "malformed state document"));
           }
           sendBack({
             type: "STATE_FETCHED",
@@ -70,10 +71,10 @@ export function stateEffects(
           timeoutMs: input.timeoutMs,
         },
         (answer) => {
-          if (!answer.ok) return sendBack(failure("REPORTED_FAILED", answer));
+          if (!answer.ok) return sendBack(failed("update", answer.error, answer.status));
           const version = (answer.json as { version?: unknown } | null)?.version;
           if (!isVersion(version)) {
-            return sendBack({ type: "REPORTED_FAILED", error: "malformed update answer" });
+            return sendBack(failed("update", "malformed update answer"));
           }
           sendBack({ type: "REPORTED_ACCEPTED", version, changes: input.changes });
         },
@@ -95,12 +96,12 @@ export function stateEffects(
           },
           (answer) => {
             cancel = null;
-            if (!answer.ok) return sendBack(failure("CHANGES_FAILED", answer));
+            if (!answer.ok) return sendBack(failed("poll", answer.error, answer.status));
             // 204: the server's wait ran out with nothing new.
             if (answer.status === 204) return poll();
             const note = answer.json as { version?: unknown; desired?: unknown } | null;
             if (!note || !isVersion(note.version) || !isPart(note.desired)) {
-              return sendBack({ type: "CHANGES_FAILED", error: "malformed notification" });
+              return sendBack(failed("poll", "malformed notification"));
             }
             const current = command as PollCommand;
             if (note.version > current.after) current.after = note.version;

@@ -3,7 +3,7 @@
  * version for the whole document.
  *
  * waiting → connected{fetching → synced ⇄ debouncing → updating → synced | backoff} → waiting.
- * It needs a token and a network (both routed reports); then, on every reconnect and every new
+ * It needs a token and a network not reported down (routed reports); then, on every reconnect and every new
  * token, it fetches the full document first, since notifications missed while away are not
  * replayed (the flow Azure documents for device twins). A desired part newer than the one it
  * applied is applied: the keys `DESIRED_EVENTS` maps become events sent to the parent (desired
@@ -71,7 +71,9 @@ export const DESIRED_EVENTS: Record<string, (value: unknown) => AnyEventObject> 
   logLevel: (level) => ({ type: "SET_LEVEL", level }),
 };
 
-interface Failure {
+/** Any of the three requests failed: one event, so one list of transitions handles them all. */
+export interface Failure {
+  request: "fetch" | "update" | "poll";
   error: string;
   status?: number;
 }
@@ -84,11 +86,9 @@ export type StateEvent =
   | { type: "CONFIG_UPDATED" }
   | { type: "CONFIGURE"; settings: Partial<StateSettings> }
   | { type: "STATE_FETCHED"; version: number; reported: StatePart; desired: StatePart }
-  | ({ type: "STATE_FETCH_FAILED" } & Failure)
   | { type: "REPORTED_ACCEPTED"; version: number; changes: number }
-  | ({ type: "REPORTED_FAILED" } & Failure)
   | { type: "DESIRED_NOTIFIED"; version: number; desired: StatePart }
-  | ({ type: "CHANGES_FAILED" } & Failure)
+  | ({ type: "REQUEST_FAILED" } & Failure)
   | PingEvent;
 
 export interface StateInput {
@@ -105,6 +105,10 @@ export interface StateContext extends BackoffState {
   token: string | null;
   tenant: string | null;
   ns: string | null;
+  /**
+   * False once the network manager reported the network down, until it reports it up: a board
+   * whose network never reports (no radio, wired) is online as far as this manager can tell.
+   */
   online: boolean;
   /** The document version applied: never goes backwards. Null before the first fetch. */
   version: number | null;
@@ -144,13 +148,13 @@ export interface PollCommand extends StateRequest {
 }
 
 export interface StateEffects {
-  /** Sends `STATE_FETCHED` or `STATE_FETCH_FAILED`. */
+  /** Sends `STATE_FETCHED` or `REQUEST_FAILED`. */
   fetchState: CallbackActorLogic<EventObject, StateRequest>;
-  /** Sends `REPORTED_ACCEPTED` or `REPORTED_FAILED` (409 when the version moved on). */
+  /** Sends `REPORTED_ACCEPTED` or `REQUEST_FAILED` (409 when the version moved on). */
   updateReported: CallbackActorLogic<EventObject, UpdateRequest>;
   /**
    * Idle until the first `POLL`; then long-polls for desired changes, sending `DESIRED_NOTIFIED`
-   * for each answer and polling again, until a poll fails (`CHANGES_FAILED`), when it waits for
+   * for each answer and polling again, until a poll fails (`REQUEST_FAILED`), when it waits for
    * the next `POLL`. A `POLL` while polling only updates what the next poll carries.
    */
   watchDesired: CallbackActorLogic<EventObject, unknown>;
@@ -170,17 +174,6 @@ function appliedOf(desired: StatePart): StatePart {
     if (desired[keys[i]] !== undefined) applied[keys[i]] = desired[keys[i]];
   }
   return applied;
-}
-
-/** The `log` action saying what failed and why. */
-function logFailure(what: string) {
-  return {
-    type: "log" as const,
-    params: ({ event }: { event: StateEvent }) => ({
-      level: "warn" as const,
-      msg: `${what} failed: ${failureText(event as Failure)}`,
-    }),
-  };
 }
 
 export function createStateMachine(effects: StateEffects) {
@@ -281,7 +274,16 @@ export function createStateMachine(effects: StateEffects) {
         enqueue.sendParent({ type: "TOKEN_REJECTED", token: context.token });
         enqueue.assign({ rejected: true, token: null, lastError: "token refused (HTTP 401)" });
       }),
-      keepError: assign({ lastError: ({ event }) => failureText(event as Failure) }),
+      noteFailure: enqueueActions(({ event, enqueue, system }) => {
+        const e = event as Failure;
+        enqueue.assign({ lastError: failureText(e) });
+        enqueue(() =>
+          logTo(system, "state", { level: "warn", msg: `${e.request} failed: ${failureText(e)}` }),
+        );
+      }),
+      wentUp: assign({ online: true, changes: ({ context }) => context.changes + 1 }),
+      wentDown: assign({ online: false, changes: ({ context }) => context.changes + 1 }),
+      lostToken: assign({ token: null, changes: ({ context }) => context.changes + 1 }),
       chooseBackoff: assign(({ context }) =>
         Object.assign(
           { conflicts: 0 },
@@ -318,7 +320,7 @@ export function createStateMachine(effects: StateEffects) {
       token: null,
       tenant: null,
       ns: null,
-      online: false,
+      online: true,
       version: null,
       reported: null,
       desired: {},
@@ -338,40 +340,25 @@ export function createStateMachine(effects: StateEffects) {
         }),
       },
       CONFIG_UPDATED: { actions: "markChanged" },
-      TOKEN: { actions: "keepToken" },
-      TOKEN_LOST: { actions: [assign({ token: null }), "markChanged"] },
-      NETWORK_UP: { actions: [assign({ online: true }), "markChanged"] },
-      NETWORK_DOWN: { actions: [assign({ online: false }), "markChanged"] },
+      // A new token or a reconnect: notifications may have been missed, so a new spell starts
+      // with a full fetch.
+      TOKEN: [
+        { guard: "online", target: ".connected", reenter: true, actions: "keepToken" },
+        { actions: "keepToken" },
+      ],
+      NETWORK_UP: [
+        { guard: "hasToken", target: ".connected", reenter: true, actions: "wentUp" },
+        { actions: "wentUp" },
+      ],
+      NETWORK_DOWN: { target: ".waiting", actions: "wentDown" },
+      TOKEN_LOST: { target: ".waiting", actions: "lostToken" },
     },
     states: {
-      waiting: {
-        on: {
-          TOKEN: { guard: "online", target: "connected", actions: "keepToken" },
-          NETWORK_UP: {
-            guard: "hasToken",
-            target: "connected",
-            actions: [assign({ online: true }), "markChanged"],
-          },
-        },
-      },
+      waiting: {},
       connected: {
         invoke: { id: "changes", src: "watchDesired" },
         initial: "fetching",
         on: {
-          // A new token or a reconnect: notifications may have been missed, fetch everything.
-          TOKEN: { target: ".fetching", actions: "keepToken" },
-          NETWORK_UP: {
-            target: ".fetching",
-            actions: [assign({ online: true }), "markChanged"],
-          },
-          NETWORK_DOWN: {
-            target: "waiting",
-            actions: [assign({ online: false }), "markChanged"],
-          },
-          TOKEN_LOST: {
-            target: "waiting",
-            actions: [assign({ token: null }), "markChanged"],
-          },
           DESIRED_NOTIFIED: [
             { guard: "newer", actions: "applyDesired" },
             {
@@ -384,9 +371,37 @@ export function createStateMachine(effects: StateEffects) {
               },
             },
           ],
-          CHANGES_FAILED: [
+          REQUEST_FAILED: [
             { guard: "firstRefusal", target: "waiting", actions: "rejectToken" },
-            { target: ".backoff", actions: ["keepError", logFailure("the change poll")] },
+            {
+              guard: "conflictRetry",
+              target: ".fetching",
+              actions: [
+                assign({ conflicts: ({ context }) => context.conflicts + 1 }),
+                {
+                  type: "log",
+                  params: ({ context }) => ({
+                    level: "info",
+                    msg: `reported update conflicted (${context.conflicts} in a row): fetching to merge`,
+                  }),
+                },
+              ],
+            },
+            {
+              guard: "conflict",
+              target: ".backoff",
+              actions: [
+                assign({ lastError: "reported update keeps conflicting" }),
+                {
+                  type: "log",
+                  params: ({ context }) => ({
+                    level: "warn",
+                    msg: `reported update conflicted ${context.conflicts + 1} times in a row: backing off`,
+                  }),
+                },
+              ],
+            },
+            { target: ".backoff", actions: "noteFailure" },
           ],
         },
         states: {
@@ -400,10 +415,6 @@ export function createStateMachine(effects: StateEffects) {
                   actions: ["applyDesired", "mergeReported"],
                 },
                 { target: "synced", actions: ["applyDesired", "mergeReported"] },
-              ],
-              STATE_FETCH_FAILED: [
-                { guard: "firstRefusal", target: "#state.waiting", actions: "rejectToken" },
-                { target: "backoff", actions: ["keepError", logFailure("the fetch")] },
               ],
             },
           },
@@ -433,38 +444,6 @@ export function createStateMachine(effects: StateEffects) {
             },
             on: {
               REPORTED_ACCEPTED: { target: "synced", actions: "accept" },
-              REPORTED_FAILED: [
-                {
-                  guard: "conflictRetry",
-                  target: "fetching",
-                  actions: [
-                    assign({ conflicts: ({ context }) => context.conflicts + 1 }),
-                    {
-                      type: "log",
-                      params: ({ context }) => ({
-                        level: "info",
-                        msg: `reported update conflicted (${context.conflicts} in a row): fetching to merge`,
-                      }),
-                    },
-                  ],
-                },
-                {
-                  guard: "conflict",
-                  target: "backoff",
-                  actions: [
-                    assign({ lastError: "reported update keeps conflicting" }),
-                    {
-                      type: "log",
-                      params: ({ context }) => ({
-                        level: "warn",
-                        msg: `reported update conflicted ${context.conflicts + 1} times in a row: backing off`,
-                      }),
-                    },
-                  ],
-                },
-                { guard: "firstRefusal", target: "#state.waiting", actions: "rejectToken" },
-                { target: "backoff", actions: ["keepError", logFailure("the reported update")] },
-              ],
             },
           },
           backoff: {

@@ -138,6 +138,17 @@ describe("the StateManager in sync with the StateServer", () => {
     expect(d.logger().settings.level).toBe("warn");
     expect(d.server().reported.managers).toMatchObject({ network: "connected.idle" });
   });
+
+  it("fetches the whole document with every new token", () => {
+    const d = device({ tokenLifetimeMs: 100 * SECOND });
+    d.actor.start();
+    d.clock.advance(10 * SECOND);
+    const fetched = d.services.state.stats.fetched;
+    d.clock.advance(75 * SECOND);
+    expect(d.reports("TOKEN")).toHaveLength(2);
+    expect(d.services.state.stats.fetched).toBe(fetched + 1);
+    expect(d.state().value).toEqual({ connected: "synced" });
+  });
 });
 
 describe("conflicts", () => {
@@ -196,7 +207,7 @@ describe("conflicts", () => {
     expect(d.services.state.stats.conflicts - before).toBe(3);
     const backoffs = d.statesOf("state").filter((t) => t.state === "connected.backoff");
     expect(backoffs).toHaveLength(1);
-    expect(backoffs[0].event).toBe("REPORTED_FAILED");
+    expect(backoffs[0].event).toBe("REQUEST_FAILED");
     expect(backoffs[0].snapshot.context).toMatchObject({
       lastError: "reported update keeps conflicting",
     });
@@ -221,7 +232,7 @@ describe("bad input and refusals", () => {
     d.clock.advance(3 * SECOND);
     expect(d.logsOf("state")).toContainEqual({
       level: "warn",
-      msg: "the fetch failed: malformed response body (HTTP 200)",
+      msg: "fetch failed: malformed response body (HTTP 200)",
     });
     d.clock.advance(MINUTE);
     expect(d.logger().settings.level).toBe("debug");
@@ -231,7 +242,7 @@ describe("bad input and refusals", () => {
     d.clock.advance(MINUTE);
     expect(d.logsOf("state")).toContainEqual({
       level: "warn",
-      msg: "the change poll failed: malformed notification",
+      msg: "poll failed: malformed notification",
     });
     d.edit({ logLevel: "warn" });
     d.clock.advance(5 * SECOND);
