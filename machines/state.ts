@@ -3,9 +3,9 @@
  * version for the whole document.
  *
  * waiting → connected{fetching → synced ⇄ debouncing → updating → synced | backoff} → waiting.
- * It needs a token and a network not reported down (routed reports); then, on every reconnect and every new
- * token, it fetches the full document first, since notifications missed while away are not
- * replayed (the flow Azure documents for device twins). A desired part newer than the one it
+ * It needs a token and a network not reported down (both routed reports); then, on every
+ * reconnect and every new token, a new connected spell starts with a full fetch, since
+ * notifications missed while away are not replayed (the flow Azure documents for device twins). A desired part newer than the one it
  * applied is applied: the keys `DESIRED_EVENTS` maps become events sent to the parent (desired
  * `logLevel` becomes `SET_LEVEL`, routed to the logger), the others are only kept.
  *

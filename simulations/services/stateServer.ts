@@ -82,7 +82,7 @@ export class StateFaults {
   private staling = 0;
   private losing = 0;
 
-  /** The next `n` change polls are answered at once with the latest notification, whatever their `after`. */
+  /** The next `n` change polls are answered at once with the latest notification, whatever `after`. */
   duplicateNext(n: number): void {
     this.duplicating = n;
   }
