@@ -12,6 +12,7 @@ import { createConfigMachine } from "../machines/config.js";
 import { createControllerMachine, type ManagerSpec } from "../machines/controller.js";
 import { createLoggerMachine, type Identity, type LoggerSettings } from "../machines/logger.js";
 import { createNetworkMachine, type NetworkSettings } from "../machines/network.js";
+import { createStateMachine } from "../machines/state.js";
 import { createTimeSyncMachine, type TimeSyncSettings } from "../machines/timeSync.js";
 import { createWatchdogMachine } from "../machines/watchdog.js";
 import { alarmEffects } from "./alarms.js";
@@ -20,6 +21,7 @@ import { authEffects } from "./auth.js";
 import { configEffects } from "./config.js";
 import { loggerEffects, type SinkNotice } from "./logger.js";
 import { networkEffects } from "./network.js";
+import { stateEffects } from "./state.js";
 import { timeSyncEffects } from "./timeSync.js";
 import { createWallClock } from "./wallClock.js";
 import { watchdogEffects } from "./watchdog.js";
@@ -33,6 +35,8 @@ export interface ServiceUrls {
   configUrl: string;
   /** Where alarms are delivered; without it they wait in flash, undelivered. */
   alarmsUrl?: string;
+  /** The StateServer; absent, the StateManager asks `http://state.invalid` and backs off. */
+  stateUrl?: string;
 }
 
 export interface DeviceOptions {
@@ -74,7 +78,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       dependsOn: [],
       requiredForReadiness: true,
       configKey: "logger",
-      subscribes: ["TOKEN"],
+      subscribes: ["TOKEN", "SET_LEVEL"],
     },
     {
       id: "network",
@@ -139,6 +143,22 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       configKey: "timesync",
       subscribes: ["NETWORK_UP"],
+    },
+    {
+      id: "state",
+      // The summary it reports reads every other manager of this table.
+      logic: createStateMachine(
+        stateEffects(board, () => managerIds.filter((id) => id !== "state")),
+      ),
+      input: {
+        deviceId,
+        stateUrl: setup.services.stateUrl ?? "http://state.invalid",
+        seed: setup.seed + 5,
+      },
+      dependsOn: ["auth"],
+      requiredForReadiness: false,
+      configKey: "state",
+      subscribes: ["NETWORK_UP", "NETWORK_DOWN", "TOKEN", "TOKEN_LOST", "CONFIG_UPDATED"],
     },
   ];
   for (const spec of table) managerIds.push(spec.id);

@@ -27,9 +27,9 @@
  *
  * Reports a manager sends its parent (`NETWORK_UP`, `TOKEN`...) are routed to the managers whose
  * table entry subscribes to them; a new configuration (`CONFIG_UPDATED`) goes, section by section,
- * to the managers whose entry names that section (`configKey`), and its `supervisor` section is
- * the controller's own (validated by the configuration's schema before it gets here), as is
- * `hardwareTimeoutMs` of the `watchdog` section.
+ * to the managers whose entry names that section (`configKey`), whole to those that subscribe to
+ * it, and its `supervisor` section is the controller's own (validated by the configuration's
+ * schema before it gets here), as is `hardwareTimeoutMs` of the `watchdog` section.
  */
 import {
   type AnyActorRef,
@@ -241,6 +241,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
             if (key && update.changed.indexOf(key) >= 0 && update.config[key] !== undefined) {
               enqueue.sendTo(spec.id, { type: "CONFIGURE", settings: update.config[key] });
             }
+            if (spec.subscribes?.includes("CONFIG_UPDATED")) enqueue.sendTo(spec.id, update);
           }
           const supervisor = update.config[SUPERVISOR_CONFIG_KEY];
           const settings: SupervisorSettings =

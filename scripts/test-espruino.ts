@@ -7,8 +7,9 @@
  *    without an uncaught exception, say that it has no radio, and keep running; the JsVars it
  *    uses after start-up are printed, beside the board builds' budgets.
  * 3. The firmware, provisioned with a key and the addresses of simulated services on loopback,
- *    must register, verify its token, apply its configuration and deliver an alarm raised on it
- *    to the AlarmServer, over Espruino's own HTTP.
+ *    must register, verify its token and apply its configuration, take its desired state (a log
+ *    level) and report its state to the StateServer, and deliver an alarm raised on it to the
+ *    AlarmServer, over Espruino's own HTTP.
  * 4. The firmware, given an NTP server on loopback UDP a day ahead of the host, must sync its
  *    wall clock over Espruino's `dgram`.
  *
@@ -120,6 +121,7 @@ const services = startServices({
   ],
 });
 services.config.setDocument("lab", "bench", "espruino", { network: { backoffCapMs: 30_000 } });
+services.state.setDesired("lab", "bench", "espruino", { logLevel: "debug" });
 const served = await serveServicesOnLoopback(services);
 try {
   const onlineRun = await runFromStorage({
@@ -132,21 +134,25 @@ try {
         discoveryUrl: served.discovery,
         configUrl: served.config,
         alarmsUrl: served.alarms,
+        stateUrl: served.state,
       }),
     },
     epilogue: `var waited = 0; var raised = false; var poll = setInterval(function () {
       var c = device.getSnapshot().children;
       var config = c.config.getSnapshot().context;
+      var state = c.state.getSnapshot();
+      var synced = state.value.connected === "synced" && state.context.acked === state.context.changes;
       waited += 500;
       if (config.version === 1 && !raised) {
         raised = true;
         device.send({ type: "ALARM", alarm: { type: "interpreter-check", severity: "info", source: "test" } });
       }
       var alarms = c.alarms.getSnapshot().context.counters;
-      if ((raised && alarms.delivered === 1) || waited > 30000) {
+      if ((raised && alarms.delivered === 1 && synced) || waited > 30000) {
         clearInterval(poll);
         console.log("ONLINE " + JSON.stringify({ auth: c.auth.getSnapshot().value, version: config.version,
-          source: config.source, tenant: config.tenant, cap: c.network.getSnapshot().context.settings.backoffCapMs }));
+          source: config.source, tenant: config.tenant, cap: c.network.getSnapshot().context.settings.backoffCapMs,
+          stateVersion: state.context.version, level: c.logger.getSnapshot().context.settings.level }));
         console.log("JSVARS " + process.memory().usage);
         quit();
       }
@@ -161,13 +167,22 @@ try {
   } else {
     console.log("firmware: delivered an alarm to the AlarmServer over Espruino's HTTP");
   }
-  if (state?.version === 1 && state.tenant === "lab" && state.cap === 30_000) {
+  const held = services.state.document("lab", "bench", "espruino");
+  if (
+    state?.version === 1 &&
+    state.tenant === "lab" &&
+    state.cap === 30_000 &&
+    state.level === "debug" &&
+    state.stateVersion === held.version &&
+    held.reported.logLevel === "debug" &&
+    held.reported.firmwareVersion === "0.1.0"
+  ) {
     console.log(
-      `firmware: registered, verified its token and applied configuration version 1 over Espruino's HTTP (${parseTraceOutput(onlineRun.output).jsVars} JsVars)`,
+      `firmware: registered, verified its token, applied configuration version 1, took desired log level "debug" and reported state version ${held.version} over Espruino's HTTP (${parseTraceOutput(onlineRun.output).jsVars} JsVars)`,
     );
   } else {
     failures.push(
-      `firmware: did not register and load its configuration: ${onlineRun.output.slice(-3000)}`,
+      `firmware: did not register, load its configuration and sync its state: ${onlineRun.output.slice(-3000)}`,
     );
   }
 } finally {

@@ -1,6 +1,6 @@
 /**
  * A simulated device in its world: the services it talks to (ServiceDiscovery,
- * ConfigurationServer, AlarmServer, an NTP server) on an in-memory network on the same virtual
+ * ConfigurationServer, StateServer, AlarmServer, an NTP server) on an in-memory network on the same virtual
  * clock, knowing the device by its id and key. Node only (the services sign with node:crypto),
  * unlike `device.ts`.
  */
@@ -13,6 +13,7 @@ import {
   NTP_HOST,
   NTP_PORT,
   type Services,
+  STATE_ORIGIN,
   startServices,
 } from "./services/index.js";
 
@@ -56,6 +57,7 @@ export function simulateWorld(options: WorldOptions) {
       discoveryUrl: DISCOVERY_ORIGIN,
       configUrl: CONFIG_ORIGIN,
       alarmsUrl: ALARM_ORIGIN,
+      stateUrl: STATE_ORIGIN,
       http: (isLinkUp) => net.client(isLinkUp),
       udp: (isLinkUp) => net.udp(isLinkUp),
     },

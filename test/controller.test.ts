@@ -267,6 +267,7 @@ describe("controller: the table of managers", () => {
       "alarms",
       "watchdog",
       "timesync",
+      "state",
     ]);
   });
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { providedBy } from "../scripts/espruino/builtins.js";
 import { checkBundle, formatViolations, type Violation } from "../scripts/espruino/gate.js";
+import { renameEspruinoKeywords } from "../scripts/espruino/renameKeywords.js";
 
 interface Case {
   code: string;
@@ -58,6 +59,16 @@ const syntax: Case[] = [
   { code: "x; outer: for (;;) { break outer; }", feature: "labelled break", at: "break" },
   { code: "x; outer: for (;;) { continue outer; }", feature: "labelled continue", at: "continue" },
   { code: "x; async function f() {}", feature: "async function", at: "async" },
+  {
+    code: "var of = 1;",
+    feature: "identifier named of (a keyword to Espruino's lexer)",
+    at: "of",
+  },
+  {
+    code: "function f(of) { return g(of); }",
+    feature: "identifier named of (a keyword to Espruino's lexer)",
+    at: "of)",
+  },
   { code: 'var s = "a\\u{1F600}";', feature: "code point escape (\\u{...})", at: '"a' },
   {
     code: "o.f = function () { return [1].map((a) => this.x + g((b) => b)); };",
@@ -197,6 +208,7 @@ describe("checkBundle finds", () => {
 });
 
 const clean: [name: string, code: string, provided?: string[]][] = [
+  ["a property named of", "var o = { of: 1 }; o.of = 2;"],
   [
     "arrows that keep this: a block body, or no nested arrow",
     "o.f = function () { return [1].map((a) => { var g = (b) => b; return this.x + g(0); }); }; o.h = function () { return [1].map((a) => this.x); };",
@@ -359,5 +371,22 @@ describe("check-espruino CLI", () => {
     const result = run(dir, ["dist/ok.js"]);
     expect(result.stderr).toContain("run npm run build first");
     expect(result.status).toBe(1);
+  });
+});
+
+describe("renameEspruinoKeywords", () => {
+  it("renames every binding named of, with its references, and leaves properties alone", () => {
+    const code =
+      "var of=1;function f(of){return of+o.of}var o={of:of};out.push(f(2),of,o.of,[of].length);";
+    const renamed = renameEspruinoKeywords(code, false);
+    expect(check(renamed)).toEqual([]);
+    const run = (c: string) => new Function(`var out = []; ${c}; return out;`)();
+    expect(run(renamed)).toEqual(run(code));
+    expect(renamed).toContain("o.of");
+  });
+
+  it("returns the very same code when nothing is named of", () => {
+    const code = "var a=1;function f(b){return b}";
+    expect(renameEspruinoKeywords(code, false)).toBe(code);
   });
 });

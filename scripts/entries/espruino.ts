@@ -3,8 +3,8 @@
  * it as the global `device`. From Storage: WiFi credentials in `wifi.json`
  * (`{"ssid": "...", "password": "..."}`), the services in `services.json`
  * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "alarmsUrl": "http://...",
- * "ntpServers": [{"host": "...", "port": 123}]}`, NTP servers optional), the device key in
- * `device.key`. Log lines go to flash and, as written, to the console.
+ * "stateUrl": "http://...", "ntpServers": [{"host": "...", "port": 123}]}`, NTP servers optional),
+ * the device key in `device.key`. Log lines go to flash and, as written, to the console.
  */
 import { createActor } from "xstate";
 import { createDeviceMachine, managerTable } from "../../actors/device.js";
@@ -32,6 +32,7 @@ const specs = managerTable(board, {
     discoveryUrl: services.discoveryUrl || "http://discovery.local",
     configUrl: services.configUrl || "http://config.local",
     alarmsUrl: services.alarmsUrl || "http://alarms.local",
+    stateUrl: services.stateUrl || "http://state.local",
   },
   timesync: services.ntpServers ? { servers: services.ntpServers } : undefined,
   observeLog: (notice) => {

@@ -20,6 +20,7 @@
 import { type AnyNode, type Node, type Position, parse } from "acorn";
 import { fullAncestor } from "acorn-walk";
 import { missingGlobals, missingMethods } from "./builtins.js";
+import { ESPRUINO_ONLY_KEYWORDS } from "./renameKeywords.js";
 
 export interface Violation {
   /** Index into the bundle string (UTF-16 code units) where the offending node starts. */
@@ -161,6 +162,17 @@ function snippetAt(code: string, offset: number): string {
 // Syntax
 
 /** The forbidden syntax `node` itself uses (its children are visited on their own). */
+/** `a.of` and `{ of: 1 }` name a property, which Espruino reads fine; a variable it cannot. */
+function isPropertyName(node: AnyNode, parent: AnyNode | undefined): boolean {
+  if (parent?.type === "MemberExpression") return parent.property === node && !parent.computed;
+  if (parent?.type === "Property" || parent?.type === "MethodDefinition") {
+    return (
+      parent.key === node && !parent.computed && !(parent.type === "Property" && parent.shorthand)
+    );
+  }
+  return false;
+}
+
 function syntaxFindings(node: AnyNode, ancestors: AnyNode[]): Finding[] {
   const parent = ancestors[ancestors.length - 2];
   const at = (feature: string, where: Node = node): Finding[] => [{ node: where, feature }];
@@ -231,6 +243,11 @@ function syntaxFindings(node: AnyNode, ancestors: AnyNode[]): Finding[] {
       // Espruino parses let/const but makes them function-scoped: loop closures then share one
       // binding and silently compute the wrong answer.
       return node.kind === "var" ? [] : at(`block-scoped declaration (${node.kind})`);
+    case "Identifier":
+      return (ESPRUINO_ONLY_KEYWORDS as readonly string[]).includes(node.name) &&
+        !isPropertyName(node, parent)
+        ? at(`identifier named ${node.name} (a keyword to Espruino's lexer)`)
+        : [];
     case "ImportExpression":
       return at("dynamic import()");
     case "ImportDeclaration":

@@ -9,7 +9,8 @@
  *    `[].concat(set)`, and loose for-of ignores iterators), plus arrow functions (see below). A second Babel pass removes
  *    labelled loops (`lowerLabels.ts`), on the loops the first pass left.
  * 3. esbuild minifies with every such feature marked unsupported, so minification cannot bring
- *    any of it back (it fails the build instead).
+ *    any of it back (it fails the build instead); a variable it named `of`, a keyword to
+ *    Espruino, is renamed (`renameKeywords.ts`).
  *
  * The result still needs the shim prelude in front of it, and the gate behind it.
  */
@@ -17,6 +18,7 @@ import { transformSync } from "@babel/core";
 import * as esbuild from "esbuild";
 import { dropXstateSerializers } from "./dropSerializers.js";
 import { lowerLabels } from "./lowerLabels.js";
+import { renameEspruinoKeywords } from "./renameKeywords.js";
 
 /** Syntax Espruino 2v29 does not run (or runs wrongly): none may survive the pipeline. */
 const UNSUPPORTED: Record<string, boolean> = {
@@ -149,5 +151,6 @@ export async function lowerForEspruino(entry: string, readable = false): Promise
     legalComments: "none",
     logLevel: "silent",
   });
-  return { code: minified.code, bytes: Buffer.byteLength(minified.code) };
+  const code = renameEspruinoKeywords(minified.code, readable);
+  return { code, bytes: Buffer.byteLength(code) };
 }

@@ -1,27 +1,30 @@
 /**
  * The services a device talks to, started together: discovery (registration, tokens,
- * heartbeats), configuration and alarms, the latter two trusting the former's device keys, and
- * an NTP server (UDP, at `NTP_HOST:NTP_PORT` on a simulated network). Put on a
+ * heartbeats), configuration, state and alarms, the last three trusting the former's device
+ * keys, and an NTP server (UDP, at `NTP_HOST:NTP_PORT` on a simulated network). Put on a
  * `SimulatedNetwork` at fixed origins for runs on the virtual clock, or on real loopback ports
  * for runs in real time; the handlers are the same objects either way.
  */
-import { serveOnLoopback } from "../../board/node/loopbackHttp.js";
+import { type LoopbackServer, serveOnLoopback } from "../../board/node/loopbackHttp.js";
 import type { SimulatedNetwork } from "../../board/node/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 import { AlarmServer } from "./alarmServer.js";
 import { ConfigurationServer } from "./configurationServer.js";
 import { NtpServer } from "./ntpServer.js";
 import { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
+import { StateServer } from "./stateServer.js";
 
 export { AlarmServer } from "./alarmServer.js";
 export { ConfigurationServer } from "./configurationServer.js";
 export { Faults, withFaults } from "./faults.js";
 export { NtpServer } from "./ntpServer.js";
 export { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
+export { StateServer } from "./stateServer.js";
 
 export const DISCOVERY_ORIGIN = "http://discovery.sim";
 export const CONFIG_ORIGIN = "http://config.sim";
 export const ALARM_ORIGIN = "http://alarms.sim";
+export const STATE_ORIGIN = "http://state.sim";
 export const NTP_HOST = "ntp.sim";
 export const NTP_PORT = 123;
 /** What the simulated NTP server says it is at virtual time 0: 2026-01-01T00:00:00Z. */
@@ -30,7 +33,7 @@ export const NTP_EPOCH_MS = 1_767_225_600_000;
 export interface ServicesOptions {
   clock: Clock;
   devices: DeviceRecord[];
-  /** When given, the services listen on it at `DISCOVERY_ORIGIN`, `CONFIG_ORIGIN`, `ALARM_ORIGIN`. */
+  /** When given, the services listen on it at their origins (`DISCOVERY_ORIGIN`...) and `NTP_HOST`. */
   network?: SimulatedNetwork;
   tokenLifetimeMs?: number;
   adminKey?: string;
@@ -41,6 +44,7 @@ export interface Services {
   config: ConfigurationServer;
   alarms: AlarmServer;
   ntp: NtpServer;
+  state: StateServer;
 }
 
 export function startServices(options: ServicesOptions): Services {
@@ -58,38 +62,49 @@ export function startServices(options: ServicesOptions): Services {
     clock: options.clock,
     keyOf: (deviceId) => discovery.keyOf(deviceId),
   });
+  const state = new StateServer({
+    clock: options.clock,
+    keyOf: (deviceId) => discovery.keyOf(deviceId),
+    adminKey: options.adminKey,
+  });
   const ntp = new NtpServer({ clock: options.clock, offsetMs: NTP_EPOCH_MS });
   if (options.network !== undefined) {
     options.network.listen(DISCOVERY_ORIGIN, discovery.handler);
     options.network.listen(CONFIG_ORIGIN, config.handler);
     options.network.listen(ALARM_ORIGIN, alarms.handler);
+    options.network.listen(STATE_ORIGIN, state.handler);
     options.network.listenUdp(NTP_HOST, NTP_PORT, ntp.handler);
   }
-  return { discovery, config, alarms, ntp };
+  return { discovery, config, alarms, state, ntp };
 }
 
-/** Serves each on 127.0.0.1 ports of the system's choosing; give them a real clock. */
-export async function serveServicesOnLoopback(services: Services): Promise<{
-  discovery: string;
-  config: string;
-  alarms: string;
-  close(): Promise<void>;
-}> {
-  const discovery = await serveOnLoopback(services.discovery.handler);
-  const config = await serveOnLoopback(services.config.handler).catch(async (error) => {
-    await discovery.close();
-    throw error;
-  });
-  const alarms = await serveOnLoopback(services.alarms.handler).catch(async (error) => {
-    await Promise.all([discovery.close(), config.close()]);
-    throw error;
-  });
-  return {
-    discovery: discovery.origin,
-    config: config.origin,
-    alarms: alarms.origin,
-    close: async () => {
-      await Promise.all([discovery.close(), config.close(), alarms.close()]);
-    },
+/** The HTTP services, by the name their loopback origin is returned under. */
+type HttpServiceName = "discovery" | "config" | "alarms" | "state";
+const HTTP_SERVICES: readonly HttpServiceName[] = ["discovery", "config", "alarms", "state"];
+
+/**
+ * Serves each HTTP service on a 127.0.0.1 port of the system's choosing (give them a real clock),
+ * returning each one's origin; if one cannot be served, those already listening are closed.
+ */
+export async function serveServicesOnLoopback(
+  services: Services,
+): Promise<Record<HttpServiceName, string> & { close(): Promise<void> }> {
+  const servers: LoopbackServer[] = [];
+  const close = async () => {
+    // Held long polls would keep their sockets, and so the servers, open.
+    services.state.releaseWaiting();
+    await Promise.all(servers.map((server) => server.close()));
   };
+  const origins = {} as Record<HttpServiceName, string>;
+  try {
+    for (const name of HTTP_SERVICES) {
+      const server = await serveOnLoopback(services[name].handler);
+      servers.push(server);
+      origins[name] = server.origin;
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return Object.assign(origins, { close });
 }
