@@ -258,7 +258,11 @@ function parseBody(text: string): { body: Record<string, unknown> | null } | { e
   return { body: value as Record<string, unknown> };
 }
 
-export function apiEffects(board: ApiBoard): ApiEffects {
+/**
+ * `wallTime` is Unix milliseconds as time sync corrects them: what a token's `exp` and `nbf` are
+ * checked against. Rate limits count elapsed time on the board's own clock, which never steps.
+ */
+export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects {
   const bootAt = board.clock.now();
   return {
     server: fromCallback<ServerSettingsEvent, ServerInput>(
@@ -397,7 +401,7 @@ export function apiEffects(board: ApiBoard): ApiEffects {
           const auth = authorize(header, method.role, {
             key,
             tenant,
-            nowMs: board.clock.now(),
+            nowMs: wallTime(),
             skewMs: settings.clockSkewMs,
           });
           if (!auth.ok) {

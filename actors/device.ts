@@ -58,6 +58,11 @@ export interface DeviceSetup extends DeviceOptions {
   api?: Partial<ApiSettings>;
   /** NTP servers and sync settings that differ from the defaults (`pool.ntp.org`...). */
   timesync?: Partial<TimeSyncSettings>;
+  /**
+   * The managers this board runs, each with those it depends on; all of them when absent. A
+   * board with little RAM leaves some out (`managers.json` on the device).
+   */
+  managers?: readonly string[];
 }
 
 export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
@@ -70,8 +75,9 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
   const wallClock = createWallClock(board.clock);
   // The heartbeat summarises every manager of the table: filled in once the table is built.
   const managerIds: string[] = [];
-  const table: ManagerSpec[] = [
-    {
+  // Built only when the board runs it: a machine that is never built costs no RAM.
+  const builders: Record<string, () => ManagerSpec> = {
+    logger: () => ({
       id: "logger",
       logic: createLoggerMachine(loggerEffects(board, wallClock, setup.observeLog)),
       input: { identity, settings: setup.logger },
@@ -79,8 +85,8 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       configKey: "logger",
       subscribes: ["TOKEN", "SET_LEVEL"],
-    },
-    {
+    }),
+    network: () => ({
       id: "network",
       logic: createNetworkMachine(networkEffects(board)),
       input: { seed: setup.seed, settings: setup.network },
@@ -88,34 +94,34 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       configKey: "network",
       subscribes: ["RECONNECT"],
-    },
-    {
+    }),
+    auth: () => ({
       id: "auth",
       logic: createAuthMachine(authEffects(board)),
       input: { deviceId, discoveryUrl: setup.services.discoveryUrl, seed: setup.seed + 1 },
       dependsOn: ["network"],
       requiredForReadiness: true,
       subscribes: ["NETWORK_UP", "TOKEN_REJECTED"],
-    },
-    {
+    }),
+    config: () => ({
       id: "config",
       logic: createConfigMachine(configEffects(board)),
       input: { deviceId, configUrl: setup.services.configUrl },
       dependsOn: ["auth"],
       requiredForReadiness: true,
       subscribes: ["TOKEN", "TOKEN_LOST"],
-    },
-    {
+    }),
+    api: () => ({
       id: "api",
-      logic: createApiMachine(apiEffects(board)),
+      logic: createApiMachine(apiEffects(board, wallClock.now)),
       input: { seed: setup.seed + 2, settings: setup.api },
       dependsOn: ["logger"],
       requiredForReadiness: false,
       configKey: "api",
-    },
-    {
+    }),
+    alarms: () => ({
       id: "alarms",
-      logic: createAlarmMachine(alarmEffects(board, () => board.clock.now())),
+      logic: createAlarmMachine(alarmEffects(board, wallClock.now)),
       input: {
         alarmsUrl: setup.services.alarmsUrl ?? "http://alarms.invalid",
         seed: setup.seed + 3,
@@ -124,8 +130,8 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       configKey: "alarms",
       subscribes: ["ALARM", "TOKEN", "TOKEN_LOST"],
-    },
-    {
+    }),
+    watchdog: () => ({
       id: "watchdog",
       logic: createWatchdogMachine(watchdogEffects(board)),
       input: { deviceId, discoveryUrl: setup.services.discoveryUrl, managers: managerIds },
@@ -133,8 +139,8 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: false,
       configKey: "watchdog",
       subscribes: ["TOKEN", "TOKEN_LOST", "NETWORK_UP", "NETWORK_DOWN"],
-    },
-    {
+    }),
+    timesync: () => ({
       id: "timesync",
       logic: createTimeSyncMachine(timeSyncEffects(board, wallClock)),
       input: { seed: setup.seed + 4, settings: setup.timesync },
@@ -143,8 +149,8 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       configKey: "timesync",
       subscribes: ["NETWORK_UP"],
-    },
-    {
+    }),
+    state: () => ({
       id: "state",
       // The summary it reports reads every other manager of this table.
       logic: createStateMachine(
@@ -159,9 +165,17 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: false,
       configKey: "state",
       subscribes: ["NETWORK_UP", "NETWORK_DOWN", "TOKEN", "TOKEN_LOST", "CONFIG_UPDATED"],
-    },
-  ];
-  for (const spec of table) managerIds.push(spec.id);
+    }),
+  };
+  const table: ManagerSpec[] = [];
+  for (const id of setup.managers ?? Object.keys(builders)) {
+    const build = builders[id];
+    if (!build) {
+      throw new Error(`no manager called ${id}: there are ${Object.keys(builders).join(", ")}`);
+    }
+    table.push(build());
+    managerIds.push(id);
+  }
   return table;
 }
 

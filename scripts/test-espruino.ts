@@ -4,8 +4,9 @@
  * 1. `dist/espruino-trace.js`, run from Storage, must print the same trace as the same scenario
  *    on Node, line for line; the JsVars it uses are printed.
  * 2. `dist/espruino.js`, the firmware, must start on the Linux target (which has no Wifi module)
- *    without an uncaught exception, say that it has no radio, and keep running; the JsVars it
- *    uses after start-up are printed, beside the board builds' budgets.
+ *    without an uncaught exception, say that it has no radio, and keep running, with all its
+ *    managers and with a small board's `managers.json`; the JsVars each uses after start-up are
+ *    printed, beside the board builds' budgets.
  * 3. The firmware, provisioned with a key and the addresses of simulated services on loopback,
  *    must register, verify its token and apply its configuration, take its desired state (a log
  *    level) and report its state to the StateServer, and deliver an alarm raised on it to the
@@ -66,44 +67,61 @@ if (trace.declaredCount === null) {
 }
 console.log(`trace: JsVars in use after the run: ${trace.jsVars}`);
 
-const firmwareRun = await runFromStorage({
-  bin,
-  code: readFileSync("dist/espruino.js", "utf8"),
-  name: "firmware.js",
-  epilogue:
-    'setTimeout(function () { console.log("JSVARS " + process.memory().usage); quit(); }, 3000);',
-  timeoutMs: 60_000,
-});
-const firmwareOut = firmwareRun.output;
-const firmwareVars = parseTraceOutput(firmwareOut).jsVars;
-if (/Uncaught|ReferenceError|SyntaxError|TypeError/.test(firmwareOut)) {
-  failures.push(`firmware: error on the interpreter:\n${firmwareOut.slice(-3000)}`);
-} else if (
-  !/no Wifi module/.test(firmwareOut) ||
-  !/no WiFi radio: staying offline/.test(firmwareOut)
-) {
-  failures.push(`firmware: did not report the missing radio:\n${firmwareOut.slice(-3000)}`);
-} else if (firmwareVars === null) {
-  failures.push(`firmware: stopped before its start-up finished:\n${firmwareOut.slice(-3000)}`);
-} else {
-  console.log("firmware: started, reported no radio, no uncaught exception");
-}
-console.log(`firmware: JsVars in use 3 s after start-up: ${firmwareVars}`);
-if (firmwareVars !== null) {
-  // Budgets of the board builds (LANGUAGE.md). This interpreter's block size may differ from a
-  // board's, so these are indications; run a fixed-size build to know.
-  const budgets: Array<[string, number]> = [
-    ["Espruino Pico", 5_100],
-    ["Espruino WiFi", 8_190],
-    ["Raspberry Pi Pico (RP2040)", 12_000],
-    ["Pico 2 (RP2350)", 16_000],
-    ["ESP32", 16_383],
-  ];
-  for (const [board, vars] of budgets) {
-    const verdict = firmwareVars <= vars * 0.8 ? "fits" : firmwareVars <= vars ? "tight" : "OVER";
-    console.log(`firmware: ${board.padEnd(28)} ${String(vars).padStart(6)} JsVars: ${verdict}`);
+/** Budgets of the board builds (their `variables`); ESP32 with PSRAM as its board file suggests. */
+const BUDGETS: Array<[string, number]> = [
+  ["Espruino Pico", 5_100],
+  ["Espruino WiFi", 8_190],
+  ["Raspberry Pi Pico (RP2040)", 12_000],
+  ["Pico 2 (RP2350)", 16_000],
+  ["ESP32", 16_383],
+  ["ESP32 with PSRAM", 65_535],
+];
+
+/** A board with little RAM runs these (`managers.json`), each with its dependencies. */
+const SMALL_BOARD = ["logger", "network", "auth", "config", "watchdog", "alarms"];
+
+/** Starts the firmware offline with `managers` (all when absent) and prints what it uses. */
+async function startUp(label: string, managers?: string[]): Promise<void> {
+  const run = await runFromStorage({
+    bin: bin as string,
+    code: readFileSync("dist/espruino.js", "utf8"),
+    name: "firmware.js",
+    files: managers ? { "managers.json": JSON.stringify(managers) } : {},
+    epilogue:
+      'setTimeout(function () { console.log("MANAGERS " + Object.keys(device.getSnapshot().children).join(",")); console.log("JSVARS " + process.memory().usage); quit(); }, 3000);',
+    timeoutMs: 60_000,
+  });
+  const out = run.output;
+  const vars = parseTraceOutput(out).jsVars;
+  const running = out.match(/MANAGERS (\S+)/)?.[1];
+  if (/Uncaught|ReferenceError|SyntaxError|TypeError|refused/.test(out)) {
+    failures.push(`firmware (${label}): error on the interpreter:\n${out.slice(-3000)}`);
+  } else if (!/no Wifi module/.test(out) || !/no WiFi radio: staying offline/.test(out)) {
+    failures.push(`firmware (${label}): did not report the missing radio:\n${out.slice(-3000)}`);
+  } else if (vars === null || running === undefined) {
+    failures.push(
+      `firmware (${label}): stopped before its start-up finished:\n${out.slice(-3000)}`,
+    );
+  } else if (managers && running !== managers.join(",")) {
+    failures.push(`firmware (${label}): runs ${running}, not ${managers.join(",")}`);
+  } else {
+    console.log(
+      `firmware (${label}): started ${running}, reported no radio, no uncaught exception`,
+    );
+  }
+  console.log(`firmware (${label}): JsVars in use 3 s after start-up: ${vars}`);
+  if (vars === null) return;
+  // This interpreter's block size may differ from a board's: indications; a fixed build knows.
+  for (const [board, budget] of BUDGETS) {
+    const verdict = vars <= budget * 0.8 ? "fits" : vars <= budget ? "tight" : "OVER";
+    console.log(
+      `firmware (${label}): ${board.padEnd(28)} ${String(budget).padStart(6)} JsVars: ${verdict}`,
+    );
   }
 }
+
+await startUp("all managers");
+await startUp("small board", SMALL_BOARD);
 
 // 3. The firmware against real services on loopback: registration (HMAC proof), the token
 // (verified on the device), the configuration (validated on the device), and an alarm raised on

@@ -48,6 +48,8 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   logger?: Partial<LoggerSettings>;
   supervisor?: Partial<SupervisorSettings>;
   timesync?: Partial<TimeSyncSettings>;
+  /** The managers this device runs (each with its dependencies); all of them when absent. */
+  managers?: readonly string[];
   identity?: Partial<Identity>;
   radio?: RadioOptions;
   /** The flash; pass the one of a previous run to simulate a reboot. */
@@ -127,6 +129,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     logger: options.logger,
     api: options.api,
     timesync: options.timesync,
+    managers: options.managers,
     observeLog: options.observeLog,
   });
   const specs = options.specs ? options.specs(board, table) : table;

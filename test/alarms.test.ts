@@ -25,7 +25,7 @@ import {
 } from "../machines/supervision.js";
 import { seededRandom } from "../runtime/random.js";
 import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { ALARM_ORIGIN } from "../simulations/services/index.js";
+import { ALARM_ORIGIN, NTP_EPOCH_MS } from "../simulations/services/index.js";
 import { startDevice } from "./support/device.js";
 
 const SECOND = 1000;
@@ -59,8 +59,25 @@ const received = (d: Device) => d.services.alarms.alarms(deviceId);
 const stored = (d: Device) => JSON.parse(d.board.storage.read(ALARMS_FILE) ?? "null");
 
 describe("AlarmManager: deduplication and delivery", () => {
-  it("delivers the first report at once and counts the repeats of its window on one more", () => {
+  it("stamps alarms with the wall clock that time sync corrected", () => {
     const d = startDevice();
+    d.actor.start();
+    d.clock.advance(30 * SECOND);
+    expect(d.child("timesync")!.getSnapshot().context.synced).toBe(true);
+    raise(d, "overheat", "error", "sensors", { celsius: 81 });
+    d.clock.advance(SECOND);
+    // The simulated NTP server reads 2026-01-01T00:00:00Z at virtual time 0.
+    expect(received(d)).toEqual([
+      expect.objectContaining({
+        firstSeen: NTP_EPOCH_MS + 30 * SECOND,
+        lastSeen: NTP_EPOCH_MS + 30 * SECOND,
+      }),
+    ]);
+  });
+
+  it("delivers the first report at once and counts the repeats of its window on one more", () => {
+    // No time server: the wall clock is the board's, so the windows read in virtual time.
+    const d = startDevice({ timesync: { servers: [{ host: "ntp.invalid", port: 123 }] } });
     d.actor.start();
     d.clock.advance(3 * SECOND);
     raise(d, "overheat", "error", "sensors", { celsius: 81 });

@@ -271,6 +271,26 @@ describe("controller: the table of managers", () => {
     ]);
   });
 
+  it("runs only the managers a board names, and refuses a list that does not hold together", () => {
+    const d = startDevice({ managers: ["logger", "network", "auth", "config", "alarms"] });
+    d.actor.start();
+    d.clock.advance(10 * SECOND);
+    expect(Object.keys(d.actor.getSnapshot().children as object)).toEqual([
+      "logger",
+      "network",
+      "auth",
+      "config",
+      "alarms",
+    ]);
+    expect(d.readiness()).toEqual({ ready: true, failing: {} });
+    expect(() => startDevice({ managers: ["logger", "sensors"] })).toThrow(
+      /no manager called sensors: there are logger, network, auth/,
+    );
+    expect(() => startDevice({ managers: ["logger", "watchdog"] })).toThrow(
+      /watchdog depends on auth, which is not in the table/,
+    );
+  });
+
   it("routes a report to the managers that subscribe to it", () => {
     const d = startDevice({ specs: withProbe({ count: 0 }, { subscribes: ["NETWORK_UP"] }) });
     d.actor.start();

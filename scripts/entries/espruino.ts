@@ -4,10 +4,14 @@
  * (`{"ssid": "...", "password": "..."}`), the services in `services.json`
  * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "alarmsUrl": "http://...",
  * "stateUrl": "http://...", "ntpServers": [{"host": "...", "port": 123}]}`, NTP servers optional),
- * the device key in `device.key`. Log lines go to flash and, as written, to the console.
+ * the device key in `device.key`, and optionally the managers this board runs in `managers.json`
+ * (`["logger", "network", "auth", "config", "watchdog", "alarms"]`: each with those it depends
+ * on; all of them when absent). A list that does not hold together is logged and the core four
+ * run instead, so the device still registers and takes its configuration. Log lines go to flash
+ * and, as written, to the console.
  */
 import { createActor } from "xstate";
-import { createDeviceMachine, managerTable } from "../../actors/device.js";
+import { createDeviceMachine, type DeviceSetup, managerTable } from "../../actors/device.js";
 import { createEspruinoBoard } from "../../board/espruino/board.js";
 
 const board = createEspruinoBoard("espruino", "0.1.0");
@@ -25,7 +29,11 @@ const seed = Math.floor(board.random() * 4294967296);
 
 if (!board.hasRadio) board.log("board: this firmware has no Wifi module: the network stays down");
 
-const specs = managerTable(board, {
+/** What runs when `managers.json` names a manager that is not there or leaves out a dependency. */
+const CORE_MANAGERS = ["logger", "network", "auth", "config"];
+const chosen = readJson("managers.json");
+
+const setup: DeviceSetup = {
   seed,
   network: { ssid: credentials.ssid || "", password: credentials.password || "" },
   services: {
@@ -39,8 +47,19 @@ const specs = managerTable(board, {
     if (notice.kind === "written") board.log(notice.line.slice(0, -1));
     else if (notice.kind === "dropped") board.log(`logger: ${notice.lines} line(s) dropped`);
   },
-});
-const device = createActor(createDeviceMachine(board, specs), { clock: board.clock, input: {} });
+};
+const build = (managers: string[] | undefined) =>
+  createDeviceMachine(board, managerTable(board, Object.assign({ managers }, setup)));
+let machine: ReturnType<typeof build>;
+try {
+  machine = build(Array.isArray(chosen) ? chosen : undefined);
+} catch (error) {
+  board.log(
+    `board: managers.json refused (${(error as Error).message}): running the core managers`,
+  );
+  machine = build(CORE_MANAGERS);
+}
+const device = createActor(machine, { clock: board.clock, input: {} });
 device.start();
 // Reachable from the interpreter's console (`device.getSnapshot()`), and never collected.
 (globalThis as unknown as { device: typeof device }).device = device;
