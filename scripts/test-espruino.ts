@@ -78,7 +78,7 @@ const BUDGETS: Array<[string, number]> = [
 ];
 
 /** A board with little RAM runs these (`managers.json`), each with its dependencies. */
-const SMALL_BOARD = ["logger", "network", "auth", "config", "watchdog", "alarms"];
+const SMALL_BOARD = ["logger", "network", "auth", "config", "watchdog"];
 
 /** Starts the firmware offline with `managers` (all when absent) and prints what it uses. */
 async function startUp(label: string, managers?: string[]): Promise<void> {

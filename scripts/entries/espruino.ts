@@ -5,7 +5,7 @@
  * (`{"discoveryUrl": "http://...", "configUrl": "http://...", "alarmsUrl": "http://...",
  * "stateUrl": "http://...", "ntpServers": [{"host": "...", "port": 123}]}`, NTP servers optional),
  * the device key in `device.key`, and optionally the managers this board runs in `managers.json`
- * (`["logger", "network", "auth", "config", "watchdog", "alarms"]`: each with those it depends
+ * (`["logger", "network", "auth", "config", "watchdog"]`: each with those it depends
  * on; all of them when absent). A list that does not hold together is logged and the core four
  * run instead, so the device still registers and takes its configuration. Log lines go to flash
  * and, as written, to the console.
