@@ -168,3 +168,26 @@ function decode(b: Uint8Array, fatal: boolean): string | null {
   }
   return asUtf8 ? asUtf8(text) : text;
 }
+
+/**
+ * Bytes `text` takes in UTF-8, without encoding it: what a `Content-Length` must say. Node's
+ * strings hold UTF-16 (a surrogate pair is one 4-byte character); Espruino's unicode strings give
+ * the code point itself, which may be above 0xFFFF.
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c > 0xffff) bytes += 4;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}

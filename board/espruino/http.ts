@@ -3,7 +3,8 @@
  *
  * Sends `Host` and `Content-Length` itself: Espruino omits them and Node-based servers answer 400
  * without them (measured). Response header names are lower-cased, as the seam promises. The
- * timeout and cancel are the board's: Espruino's request has neither.
+ * timeout and cancel are the board's: Espruino's request has neither. An answer longer than
+ * `MAX_RESPONSE_BYTES` fails the request rather than filling the heap.
  *
  * The server (`createServer`) reads a request body chunk by chunk and stops keeping it past
  * `maxBodyBytes` (answered 413 once the body ends), so a large body cannot exhaust the heap.
@@ -13,8 +14,12 @@
  * cannot pick a free one.
  */
 import { parseHttpUrl } from "../../runtime/url.js";
+import { utf8Length } from "../../runtime/utf8.js";
 import type { Clock, Http, RequestHandler, ServedResponse, ServeOptions } from "../types.js";
 import { loadModule } from "./modules.js";
+
+/** The longest answer a request keeps: the services' answers are a few kilobytes at most. */
+export const MAX_RESPONSE_BYTES = 32 * 1024;
 
 interface EspruinoResponse {
   statusCode: number | string;
@@ -167,13 +172,19 @@ export function espruinoHttp(clock: Clock): Http {
         const body = req.body ?? "";
         const headers: Record<string, string> = Object.assign({}, req.headers, {
           host: url.port === 80 ? url.host : `${url.host}:${url.port}`,
-          "content-length": String(body.length),
+          // Bytes, not characters: a body with non-ASCII text is longer on the wire.
+          "content-length": String(utf8Length(body)),
         });
         const request = module.request(
           { host: url.host, port: url.port, path: url.path, method: req.method, headers },
           (res) => {
             let text = "";
             res.on("data", (chunk) => {
+              // A service's answer is small; a huge one must not exhaust the heap.
+              if (text.length + chunk.length > MAX_RESPONSE_BYTES) {
+                finish(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+                return;
+              }
               text += chunk;
             });
             res.on("close", () => {

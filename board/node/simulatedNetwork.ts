@@ -19,6 +19,7 @@
  * on a real network; a radio that is down fails the send with `network down`.
  */
 import { seededRandom } from "../../runtime/random.js";
+import { utf8Length } from "../../runtime/utf8.js";
 import type {
   Clock,
   Http,
@@ -429,22 +430,4 @@ function lowerCaseHeaders(
   const given = Object.keys(headers);
   for (let i = 0; i < given.length; i++) out[given[i].toLowerCase()] = String(headers[given[i]]);
   return out;
-}
-
-/** Bytes `text` takes in UTF-8, counted without `TextEncoder` (the interpreter lacks it). */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
 }
