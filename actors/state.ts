@@ -84,8 +84,21 @@ export function stateEffects(
     watchDesired: fromCallback(({ sendBack, receive }) => {
       let command: PollCommand | null = null;
       let cancel: (() => void) | null = null;
+      /**
+       * Asks again at once after news or a wait the server held; after an early answer with
+       * nothing new (a server that does not hold polls, or repeats itself) only once the wait
+       * asked for is over, so a misbehaving server cannot make the device spin.
+       */
+      const pollAgain = (sentAt: number, news: boolean) => {
+        const waited = board.clock.now() - sentAt;
+        const waitMs = (command as PollCommand).waitMs;
+        if (news || waited >= waitMs / 2) return poll();
+        const timer = board.clock.setTimeout(poll, waitMs - waited);
+        cancel = () => board.clock.clearTimeout(timer);
+      };
       const poll = () => {
         const c = command as PollCommand;
+        const sentAt = board.clock.now();
         cancel = requestJson(
           board.http,
           {
@@ -98,15 +111,16 @@ export function stateEffects(
             cancel = null;
             if (!answer.ok) return sendBack(failed("poll", answer.error, answer.status));
             // 204: the server's wait ran out with nothing new.
-            if (answer.status === 204) return poll();
+            if (answer.status === 204) return pollAgain(sentAt, false);
             const note = answer.json as { version?: unknown; desired?: unknown } | null;
             if (!note || !isVersion(note.version) || !isPart(note.desired)) {
               return sendBack(failed("poll", "malformed notification"));
             }
             const current = command as PollCommand;
-            if (note.version > current.after) current.after = note.version;
+            const news = note.version > current.after;
+            if (news) current.after = note.version;
             sendBack({ type: "DESIRED_NOTIFIED", version: note.version, desired: note.desired });
-            poll();
+            pollAgain(sentAt, news);
           },
         );
       };

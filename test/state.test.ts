@@ -224,6 +224,19 @@ describe("conflicts", () => {
 });
 
 describe("bad input and refusals", () => {
+  it("does not spin against a server that answers every poll at once with nothing new", () => {
+    const d = device();
+    d.actor.start();
+    d.clock.advance(10 * SECOND);
+    const before = d.services.state.stats.notified;
+    // A thousand repeats of the notification already applied, each answered at once.
+    d.services.state.stateFaults.duplicateNext(1000);
+    d.clock.advance(5 * MINUTE);
+    // One poll per long-poll wait (30 s), not one per round trip (40 ms: about 7,500).
+    expect(d.services.state.stats.notified - before).toBeLessThanOrEqual(11);
+    expect(d.services.state.stats.notified - before).toBeGreaterThan(0);
+  });
+
   it("survives a malformed document and a malformed notification: fetches again later", () => {
     const d = device();
     d.edit({ logLevel: "debug" });
