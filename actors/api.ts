@@ -50,6 +50,8 @@ const MAX_CLIENTS = 32;
 const VERIFIED_MEMORY = 8;
 /** How long `/healthz` and `/readyz` wait for the controller's answer. */
 const CONTROLLER_TIMEOUT_MS = 2_000;
+/** Health checks waiting for the controller's answer at once, at most. */
+const MAX_PINGS_IN_FLIGHT = 16;
 /** Time for the 202 to leave before the reset. */
 const REBOOT_DELAY_MS = 500;
 const MAX_ALARM_KEYS = 64;
@@ -296,7 +298,8 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
           controller,
           bootAt,
           askController(answer) {
-            if (!controller) return answer(null);
+            // Unanswered pings are bounded too: past that, the controller counts as not answering.
+            if (!controller || waiting.length >= MAX_PINGS_IN_FLIGHT) return answer(null);
             seq++;
             const n = seq;
             const timer = board.clock.setTimeout(() => settle(n, null), CONTROLLER_TIMEOUT_MS);
@@ -370,8 +373,6 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
                 : json(status, payload),
             );
           };
-          if (method.role === null) return method.run({ req, body: null, server, reply });
-
           const header = req.headers.authorization;
           const subject = subjectOf(header);
           const client = subject !== undefined ? `sub:${subject}` : `addr:${req.remoteAddress}`;
@@ -386,6 +387,9 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
               ),
             );
           }
+
+          // `/healthz` needs no token, but is limited like any route: each one pings the controller.
+          if (method.role === null) return method.run({ req, body: null, server, reply });
 
           const key = (board.storage.read(API_KEY_FILE) ?? "").trim();
           const tenant = contextOf(system, "auth")?.claims?.tenant as string | undefined;

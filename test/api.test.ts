@@ -256,6 +256,9 @@ describe("device API on the in-memory network", () => {
         }).status,
     );
     expect(forged).toEqual([401, 401, 401, 429]);
+    // Health checks need no token, but each pings the controller: limited like the rest.
+    const probes = [1, 2, 3, 4].map(() => d.call("GET", "/healthz", { from: "10.7.7.7" }).status);
+    expect(probes).toEqual([200, 200, 200, 429]);
     // Another client is not affected, and a configured burst applies at once, buckets kept.
     expect(
       d.call("GET", "/state", { token: d.token({ sub: "other" }), from: "10.0.0.10" }).status,
