@@ -130,6 +130,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       requiredForReadiness: true,
       configKey: "alarms",
       subscribes: ["ALARM", "TOKEN", "TOKEN_LOST"],
+      queues: ["ALARM"],
     }),
     watchdog: () => ({
       id: "watchdog",

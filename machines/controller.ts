@@ -55,6 +55,12 @@ export interface ManagerSpec {
   configKey?: string;
   /** The machine's input, given to every instance (a restarted one starts from it too). */
   input?: unknown;
+  /**
+   * Subscribed report types this manager takes every one of, not only the latest (`ALARM`):
+   * while it waits for a restart they are held for it (the newest `MAX_HELD`), and they are
+   * never replayed from the retained reports, which its predecessor had already taken.
+   */
+  queues?: readonly string[];
 }
 
 /** The configuration manager's report that a new configuration is in force. */
@@ -99,6 +105,8 @@ export interface ControllerContext {
   config: Record<string, unknown> | null;
   /** The latest routed report of each type, oldest first: replayed to a restarted subscriber. */
   retained: AnyEventObject[];
+  /** Reports of a queued type held for a manager waiting for its restart, by manager id. */
+  held: Record<string, AnyEventObject[]>;
 }
 
 export type ControllerEvent =
@@ -135,6 +143,9 @@ export const SUPERVISOR_DEFAULTS: SupervisorSettings = {
   restartCapMs: 30_000,
   pingIntervalMs: 10_000,
 };
+
+/** Reports held for one manager waiting for its restart, at most (the oldest go first). */
+export const MAX_HELD = 32;
 
 const FAILURE_PREFIX = "xstate.error.actor.";
 
@@ -214,6 +225,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       hardwareTimeoutMs: HARDWARE_WATCHDOG_DEFAULT_MS,
       config: null,
       retained: [],
+      held: {},
     }),
     entry: enqueueActions(({ context, enqueue }) => {
       enqueue({ type: "enableWatchdog", params: { timeoutMs: context.hardwareTimeoutMs } });
@@ -277,19 +289,24 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       "*": {
         actions: enqueueActions(({ context, event, self, enqueue }) => {
           let subscribed = false;
+          let held = context.held;
           const children = self.getSnapshot().children as Record<string, AnyActorRef>;
           for (const spec of ordered) {
-            if (spec.subscribes?.includes(event.type)) {
-              subscribed = true;
-              // A manager waiting for its restart gets the retained report when it is back.
-              if (children[spec.id]?.getSnapshot().status === "active") {
-                enqueue.sendTo(spec.id, event);
-              }
+            if (!spec.subscribes?.includes(event.type)) continue;
+            subscribed = true;
+            if (children[spec.id]?.getSnapshot().status === "active") {
+              enqueue.sendTo(spec.id, event);
+            } else if (spec.queues?.includes(event.type)) {
+              // Waiting for its restart: held for it, newest kept.
+              const mine = (held[spec.id] ?? []).concat(event).slice(-MAX_HELD);
+              held = Object.assign({}, held, { [spec.id]: mine });
             }
+            // Otherwise it gets the retained report when it is back.
           }
           if (subscribed) {
             enqueue.assign({
               retained: context.retained.filter((e) => e.type !== event.type).concat(event),
+              held,
             });
           }
         }),
@@ -378,7 +395,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
                   },
                 });
                 // Routed like any report: the AlarmManager gets it, or, if it is the one that
-                // failed, its new instance does (the latest ALARM is retained and replayed).
+                // failed, its new instance does (ALARM is queued for it while it restarts).
                 enqueue.raise(
                   alarmEvent("manager-failed", "error", id, {
                     error: errorText((event as { error?: unknown }).error),
@@ -404,7 +421,15 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
               if (section !== undefined)
                 enqueue.sendTo(spec.id, { type: "CONFIGURE", settings: section });
               for (const report of context.retained) {
-                if (spec.subscribes?.includes(report.type)) enqueue.sendTo(spec.id, report);
+                if (!spec.subscribes?.includes(report.type)) continue;
+                if (!spec.queues?.includes(report.type)) enqueue.sendTo(spec.id, report);
+              }
+              const held = context.held[spec.id];
+              if (held) {
+                for (const report of held) enqueue.sendTo(spec.id, report);
+                const rest = Object.assign({}, context.held);
+                delete rest[spec.id];
+                enqueue.assign({ held: rest });
               }
             }),
           },

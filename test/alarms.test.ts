@@ -465,6 +465,39 @@ describe("AlarmManager: exceptions become alarms", () => {
     ]);
   });
 
+  it("holds every alarm raised while it restarts, and replays none after", () => {
+    const d = startDevice({
+      specs: (board, table) =>
+        table.map((spec) => {
+          if (spec.id !== "alarms") return spec;
+          const effects = alarmEffects(board, () => board.clock.now());
+          const persist = effects.persist;
+          effects.persist = (next, alarms) => {
+            if (alarms.some((e) => e.type === "poison")) throw new Error("flash driver bug");
+            return persist(next, alarms);
+          };
+          return { ...spec, logic: createAlarmMachine(effects) };
+        }),
+    });
+    d.actor.start();
+    d.clock.advance(3 * SECOND);
+    raise(d, "poison", "error");
+    // Restarting in 1 s: three sensors report meanwhile.
+    for (const source of ["s1", "s2", "s3"]) raise(d, "overheat", "error", source);
+    d.clock.advance(10 * SECOND);
+    const kinds = () => received(d).map((a) => `${a.type}/${a.source}`);
+    expect(kinds().sort()).toEqual([
+      "manager-failed/alarms",
+      "overheat/s1",
+      "overheat/s2",
+      "overheat/s3",
+    ]);
+    // A later restart replays nothing the first instances already took.
+    raise(d, "poison", "error");
+    d.clock.advance(10 * SECOND);
+    expect(kinds().filter((k) => k.startsWith("overheat"))).toHaveLength(3);
+  });
+
   it("delivers the alarm a ConfigManager raises for a refused document", () => {
     const d = startDevice();
     d.services.config.setDocument(tenant, ns, deviceId, { network: { backoffBaseMs: 1 } });
