@@ -229,6 +229,38 @@ describe("device API on the in-memory network", () => {
     d.actor.stop();
   });
 
+  it("publishes what the real alarm and watchdog managers hold", async () => {
+    const { parsePromText } = await import("./support/promText.js");
+    const d = apiDevice();
+    d.actor.start();
+    d.clock.advance(10 * SECOND);
+    for (let i = 0; i < 5; i++) {
+      d.actor.send({
+        type: "ALARM",
+        alarm: { type: "overheat", severity: "error", source: `probe-${i % 2}` },
+      });
+    }
+    // The radio goes: heartbeats are missed and alarms wait.
+    d.board.radio.outageFor(3 * 60 * SECOND);
+    d.clock.advance(2 * 60 * SECOND);
+    const answer = d.call("GET", "/metrics", { token: d.token() });
+    const families = parsePromText(answer.body);
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      families
+        .find((f) => f.name === name)
+        ?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+    const alarms = d.contextOf("alarms").counters as Record<string, number>;
+    expect(alarms.raised).toBe(5);
+    for (const outcome of ["raised", "deduplicated", "delivered", "dropped"]) {
+      expect(value("device_alarms_total", { outcome })).toBe(alarms[outcome]);
+    }
+    expect(value("device_alarms_pending")).toBe(alarms.pending);
+    const missed = d.contextOf("watchdog").missedTotal as number;
+    expect(missed).toBeGreaterThan(0);
+    expect(value("device_watchdog_missed_heartbeats_total")).toBe(missed);
+    d.actor.stop();
+  });
+
   it("gives a burst beyond the limit 429 with Retry-After, and refills the bucket as configured", () => {
     const d = apiDevice({ api: { rateLimit: { burst: 3, refillPerSec: 1 } } });
     d.actor.start();

@@ -99,7 +99,11 @@ export function apiDevice(options: ApiDeviceOptions = {}) {
     clock,
     seed: 3,
     api: options.api,
-    specs: (_board, table) => table.concat(options.extra ?? []),
+    // A fake takes the place of the real manager of its id.
+    specs: (_board, table) => {
+      const extra = options.extra ?? [];
+      return table.filter((s) => !extra.some((e) => e.id === s.id)).concat(extra);
+    },
     services: {
       discoveryUrl: DISCOVERY_ORIGIN,
       configUrl: CONFIG_ORIGIN,
