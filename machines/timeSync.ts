@@ -30,6 +30,7 @@ import { type CallbackActorLogic, enqueueActions, not, raise, sendParent, setup 
 import { fullJitter } from "../runtime/backoff.js";
 import type { LogEntry } from "../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
+import { mergeSettings, type SettingsMerge } from "../runtime/settings.js";
 import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
 
 export interface NtpServerAddress {
@@ -185,21 +186,8 @@ const SETTING_CHECKS: Record<keyof TimeSyncSettings, Check> = {
 export function mergeTimeSyncSettings(
   current: TimeSyncSettings,
   changes: Partial<TimeSyncSettings>,
-): { settings: TimeSyncSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object") {
-    return { error: "settings: must be an object" };
-  }
-  const merged: TimeSyncSettings = Object.assign({}, current);
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as keyof TimeSyncSettings;
-    const check = SETTING_CHECKS[name];
-    if (check === undefined) return { error: `${name}: unknown setting` };
-    const problem = check(changes[name]);
-    if (problem !== null) return { error: `${name}: ${problem}` };
-    (merged as unknown as Record<string, unknown>)[name] = changes[name];
-  }
-  return { settings: merged };
+): SettingsMerge<TimeSyncSettings> {
+  return mergeSettings(current, changes, SETTING_CHECKS);
 }
 
 const nameOf = (s: NtpServerAddress) => `${s.host}:${s.port}`;

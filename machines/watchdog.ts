@@ -27,6 +27,12 @@ import {
   sendParent,
   setup,
 } from "xstate";
+import {
+  integerAtLeast,
+  mergeSettings,
+  type SettingCheck,
+  type SettingsMerge,
+} from "../runtime/settings.js";
 import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
 
 export interface WatchdogSettings {
@@ -105,12 +111,18 @@ export interface WatchdogEffects {
   now: () => number;
 }
 
-const COUNTS: ReadonlyArray<keyof WatchdogSettings> = [
-  "heartbeatIntervalMs",
-  "requestTimeoutMs",
-  "reconnectAfterMisses",
-  "resetAfterMisses",
-];
+const count = integerAtLeast(1);
+
+const SETTING_CHECKS: Record<keyof WatchdogSettings, SettingCheck<WatchdogSettings>> = {
+  heartbeatIntervalMs: count,
+  requestTimeoutMs: count,
+  reconnectAfterMisses: count,
+  resetAfterMisses: (v, merged) =>
+    count(v, merged) ??
+    ((v as number) > merged.reconnectAfterMisses
+      ? null
+      : `must be above reconnectAfterMisses (${merged.reconnectAfterMisses})`),
+};
 
 /**
  * Merges `changes` over `current` and checks the result as a whole. Returns the new settings, or
@@ -119,25 +131,8 @@ const COUNTS: ReadonlyArray<keyof WatchdogSettings> = [
 export function mergeWatchdogSettings(
   current: WatchdogSettings,
   changes: WatchdogSection,
-): { settings: WatchdogSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object")
-    return { error: "settings: must be an object" };
-  const merged = Object.assign({}, current);
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as keyof WatchdogSettings;
-    if (names[i] === "hardwareTimeoutMs") continue;
-    if (COUNTS.indexOf(name) < 0) return { error: `${names[i]}: unknown setting` };
-    const value = (changes as Record<string, unknown>)[name];
-    if (typeof value !== "number" || value < 1 || Math.floor(value) !== value)
-      return { error: `${name}: must be an integer >= 1` };
-    merged[name] = value;
-  }
-  if (merged.resetAfterMisses <= merged.reconnectAfterMisses)
-    return {
-      error: `resetAfterMisses: must be above reconnectAfterMisses (${merged.reconnectAfterMisses})`,
-    };
-  return { settings: merged };
+): SettingsMerge<WatchdogSettings> {
+  return mergeSettings(current, changes, SETTING_CHECKS, "hardwareTimeoutMs");
 }
 
 export function createWatchdogMachine(effects: WatchdogEffects) {
