@@ -49,10 +49,10 @@ import {
   type Alarm,
   type AlarmEvent,
   type AlarmSeverity,
+  answerPing,
   logAction,
   logTo,
   type PingEvent,
-  pongFor,
   READY,
 } from "./supervision.js";
 
@@ -603,7 +603,7 @@ export function createAlarmMachine(effects: AlarmEffects) {
     }),
     initial: "idle",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       ALARM: { actions: "record" },
       TOKEN: { actions: assign({ token: ({ event }) => event.token }) },
       TOKEN_LOST: { actions: assign({ token: null }) },

@@ -29,7 +29,7 @@ import type { LogEntry } from "../runtime/log.js";
 import { applyDefaults, defaultsOf, type Schema, validate } from "../runtime/schema.js";
 import { DEVICE_CONFIG_SCHEMA } from "./configSchema.js";
 import type { ConfigUpdated } from "./controller.js";
-import { logAction, logTo, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, logTo, type PingEvent, READY } from "./supervision.js";
 
 export type DeviceConfig = Record<string, unknown>;
 
@@ -234,7 +234,7 @@ export function createConfigMachine(effects: ConfigEffects) {
     }),
     initial: "loading",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       TOKEN: { actions: "keepToken" },
       TOKEN_LOST: { actions: assign({ token: null }) },
     },

@@ -37,7 +37,7 @@ import {
   type SettingCheck,
   type SettingsMerge,
 } from "../runtime/settings.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface NetworkSettings {
   ssid: string;
@@ -244,7 +244,7 @@ export function createNetworkMachine(effects: NetworkEffects) {
       raise({ type: "CONNECT" }),
     ],
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeNetworkSettings(context.settings, event.settings);

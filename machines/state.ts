@@ -31,14 +31,13 @@ import {
   type CallbackActorLogic,
   type EventObject,
   enqueueActions,
-  sendParent,
   sendTo,
   setup,
 } from "xstate";
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
 import { jsonEqual } from "../runtime/jsonEqual.js";
 import { seedFrom } from "../runtime/random.js";
-import { logAction, logTo, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, logTo, type PingEvent, READY } from "./supervision.js";
 
 export type StatePart = Record<string, unknown>;
 
@@ -333,7 +332,7 @@ export function createStateMachine(effects: StateEffects) {
     }),
     initial: "waiting",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       CONFIGURE: {
         actions: assign({
           settings: ({ context, event }) => Object.assign({}, context.settings, event.settings),

@@ -11,7 +11,7 @@
  * - reports what goes wrong beyond its own recovery as `ALARM` to its parent (`alarmEvent`), which
  *   the controller routes to the AlarmManager.
  */
-import type { ActionFunction, ActorSystem, AnyActorRef } from "xstate";
+import { type ActionFunction, type ActorSystem, type AnyActorRef, sendParent } from "xstate";
 import type { LogEntry } from "../runtime/log.js";
 
 export const READY = "ready";
@@ -36,10 +36,18 @@ export interface LogEvent {
   entry: LogEntry;
 }
 
-/** The answer to a `PING`: `PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) }`. */
+/** The answer to a `PING`, by the controller itself or by `answerPing`. */
 export function pongFor(self: AnyActorRef, ping: PingEvent): PongEvent {
   return { type: "PONG", manager: self.id, seq: ping.seq };
 }
+
+/**
+ * Every manager's `PING` transition: `PING: { actions: answerPing }`. One action object shared by
+ * all the machines rather than one closure made in each.
+ */
+export const answerPing: ActionFunction<any, any, any, any, any, any, any, any, any> = sendParent(
+  ({ self, event }) => pongFor(self, event as PingEvent),
+);
 
 /** Sends a log line to the system's logger, if one runs. */
 export function logTo(system: ActorSystem<any>, manager: string, entry: LogEntry): void {

@@ -26,12 +26,12 @@
  * Pure: the network and the clock are reached through `createTimeSyncMachine`'s effects; time
  * enters through the samples' `at` stamps and the `after`/delayed events on the actor's clock.
  */
-import { type CallbackActorLogic, enqueueActions, not, raise, sendParent, setup } from "xstate";
+import { type CallbackActorLogic, enqueueActions, not, raise, setup } from "xstate";
 import { fullJitter } from "../runtime/backoff.js";
 import type { LogEntry } from "../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
 import { mergeSettings, type SettingsMerge } from "../runtime/settings.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface NtpServerAddress {
   host: string;
@@ -350,7 +350,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
     entry: raise({ type: "SYNC" }),
     initial: "unsynced",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       SYNC: { actions: "startRound" },
       NETWORK_UP: { guard: "idleAndUnsynced", actions: "startRound" },
       NTP_SAMPLE: [

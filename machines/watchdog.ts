@@ -33,7 +33,7 @@ import {
   type SettingCheck,
   type SettingsMerge,
 } from "../runtime/settings.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface WatchdogSettings {
   heartbeatIntervalMs: number;
@@ -221,7 +221,7 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
     }),
     initial: "idle",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeWatchdogSettings(context.settings, event.settings);
