@@ -49,6 +49,7 @@ import {
   type Alarm,
   type AlarmEvent,
   type AlarmSeverity,
+  acceptSettings,
   answerPing,
   logAction,
   logTo,
@@ -669,21 +670,13 @@ export function createAlarmMachine(effects: AlarmEffects) {
       },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
-          const result = mergeAlarmSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
-          const trimmed = trimBuffer(
-            context,
-            result.settings.maxBuffered,
-            context.prefix,
-            effects.now(),
+          const settings = acceptSettings(
+            mergeAlarmSettings(context.settings, event.settings),
+            enqueue,
           );
+          if (settings === null) return;
+          enqueue.assign({ settings });
+          const trimmed = trimBuffer(context, settings.maxBuffered, context.prefix, effects.now());
           if (trimmed.lost.length > 0) {
             enqueue.assign({
               buffer: trimmed.buffer,

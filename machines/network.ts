@@ -37,7 +37,7 @@ import {
   type SettingCheck,
   type SettingsMerge,
 } from "../runtime/settings.js";
-import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
+import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface NetworkSettings {
   ssid: string;
@@ -247,15 +247,12 @@ export function createNetworkMachine(effects: NetworkEffects) {
       PING: { actions: answerPing },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
-          const result = mergeNetworkSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
+          const settings = acceptSettings(
+            mergeNetworkSettings(context.settings, event.settings),
+            enqueue,
+          );
+          if (settings === null) return;
+          enqueue.assign({ settings });
           enqueue({ type: "log", params: { level: "info", msg: "settings applied" } });
         }),
       },

@@ -13,6 +13,7 @@
  */
 import { type ActionFunction, type ActorSystem, type AnyActorRef, sendParent } from "xstate";
 import type { LogEntry } from "../runtime/log.js";
+import type { SettingsMerge } from "../runtime/settings.js";
 
 export const READY = "ready";
 
@@ -60,6 +61,22 @@ export function logAction(
   manager: string,
 ): ActionFunction<any, any, any, LogEntry, any, any, any, any, any> {
   return ({ system }, entry) => logTo(system, manager, entry);
+}
+
+/**
+ * What a manager's `CONFIGURE` does with the settings it merged: refused ones are logged as an
+ * error and the old settings stay (null); accepted ones are returned, for the caller to assign.
+ * `enqueue` is the `enqueueActions` one, and the machine's `log` action is `logAction`'s.
+ */
+export function acceptSettings<S>(
+  merged: SettingsMerge<S>,
+  enqueue: (action: { type: "log"; params: LogEntry }) => void,
+): S | null {
+  if ("error" in merged) {
+    enqueue({ type: "log", params: { level: "error", msg: `settings refused: ${merged.error}` } });
+    return null;
+  }
+  return merged.settings;
 }
 
 /** How bad an alarm is, least first: overflow drops the least first. */

@@ -31,7 +31,7 @@ import { fullJitter } from "../runtime/backoff.js";
 import type { LogEntry } from "../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
 import { mergeSettings, type SettingsMerge } from "../runtime/settings.js";
-import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
+import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface NtpServerAddress {
   host: string;
@@ -366,15 +366,10 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeTimeSyncSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue.assign({ lastError: `settings refused: ${result.error}` });
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
+          if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
+          const settings = acceptSettings(result, enqueue);
+          if (settings === null) return;
+          enqueue.assign({ settings });
           enqueue({ type: "log", params: { level: "info", msg: "settings applied" } });
           // A round under way may be asking a server no longer configured: start it again.
           if (context.serverIndex >= 0) enqueue.raise({ type: "SYNC" });

@@ -33,7 +33,7 @@ import {
   type SettingCheck,
   type SettingsMerge,
 } from "../runtime/settings.js";
-import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
+import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface WatchdogSettings {
   heartbeatIntervalMs: number;
@@ -224,15 +224,12 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
       PING: { actions: answerPing },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
-          const result = mergeWatchdogSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
+          const settings = acceptSettings(
+            mergeWatchdogSettings(context.settings, event.settings),
+            enqueue,
+          );
+          if (settings === null) return;
+          enqueue.assign({ settings });
         }),
       },
       TOKEN: { actions: assign({ token: ({ event }) => event.token, tokenRejected: false }) },
