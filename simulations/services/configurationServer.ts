@@ -25,7 +25,7 @@ import type {
 import type { Clock } from "../../board/types.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
-import { checkBearer, coversDocument, hasAdminKey } from "./tokens.js";
+import { adminRefusal, checkBearer, coversDocument } from "./tokens.js";
 
 export interface ConfigurationOptions {
   clock: Clock;
@@ -135,9 +135,10 @@ export class ConfigurationServer {
     ns: string,
     deviceId: string,
   ): ServiceResponse {
-    if (!hasAdminKey(req, this.adminKey)) {
+    const refusal = adminRefusal(req, this.adminKey);
+    if (refusal !== null) {
       this.stats.refused++;
-      return jsonError(401, "admin key required");
+      return refusal;
     }
     const body = jsonObject(req);
     if (body === undefined || !("config" in body)) return jsonError(400, "expected {config}");

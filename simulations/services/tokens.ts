@@ -100,9 +100,14 @@ export function coversDocument(
   return claims.tenant === tenant && claims.ns === ns && claims.sub === deviceId;
 }
 
-/** Whether the request's `x-admin-key` is `adminKey`, compared in constant time. */
-export function hasAdminKey(req: ServiceRequest, adminKey: string): boolean {
-  return sameSecret(req.headers["x-admin-key"] ?? "", adminKey);
+/**
+ * The 401 an operator's request gets unless its `x-admin-key` is `adminKey` (compared in
+ * constant time); null when it may go on. The caller counts it.
+ */
+export function adminRefusal(req: ServiceRequest, adminKey: string): ServiceResponse | null {
+  return sameSecret(req.headers["x-admin-key"] ?? "", adminKey)
+    ? null
+    : jsonError(401, "admin key required");
 }
 
 /** `given === expected`, in a time that does not tell how much of a secret was guessed. */
