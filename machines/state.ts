@@ -37,7 +37,14 @@ import {
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
 import { jsonEqual } from "../runtime/jsonEqual.js";
 import { seedFrom } from "../runtime/random.js";
-import { answerPing, logAction, logTo, type PingEvent, READY } from "./supervision.js";
+import {
+  answerPing,
+  logAction,
+  logTo,
+  type PingEvent,
+  READY,
+  reportTokenRejected,
+} from "./supervision.js";
 
 export type StatePart = Record<string, unknown>;
 
@@ -269,8 +276,8 @@ export function createStateMachine(effects: StateEffects) {
         after: context.version ?? 0,
         waitMs: context.settings.longPollMs,
       })),
-      rejectToken: enqueueActions(({ context, enqueue }) => {
-        enqueue.sendParent({ type: "TOKEN_REJECTED", token: context.token });
+      rejectToken: enqueueActions(({ enqueue }) => {
+        enqueue(reportTokenRejected);
         enqueue.assign({ rejected: true, token: null, lastError: "token refused (HTTP 401)" });
       }),
       noteFailure: enqueueActions(({ event, enqueue, system }) => {

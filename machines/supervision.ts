@@ -64,6 +64,14 @@ export function logAction(
 }
 
 /**
+ * The report a manager sends once a service refused the token it holds (`context.token`): the
+ * controller routes it to the AuthManager, which registers again unless it already holds a newer
+ * token. One action object shared by the managers that hold their token in `context.token`.
+ */
+export const reportTokenRejected: ActionFunction<any, any, any, any, any, any, any, any, any> =
+  sendParent(({ context }) => ({ type: "TOKEN_REJECTED", token: context.token }));
+
+/**
  * What a manager's `CONFIGURE` does with the settings it merged: refused ones are logged as an
  * error and the old settings stay (null); accepted ones are returned, for the caller to assign.
  * `enqueue` is the `enqueueActions` one, and the machine's `log` action is `logAction`'s.

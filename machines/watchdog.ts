@@ -19,21 +19,21 @@
  * Context others read (the device API's metrics): `missed` (in a row), `missedTotal`,
  * `heartbeats` (acknowledged).
  */
-import {
-  assign,
-  type CallbackActorLogic,
-  type EventObject,
-  enqueueActions,
-  sendParent,
-  setup,
-} from "xstate";
+import { assign, type CallbackActorLogic, type EventObject, enqueueActions, setup } from "xstate";
 import {
   integerAtLeast,
   mergeSettings,
   type SettingCheck,
   type SettingsMerge,
 } from "../runtime/settings.js";
-import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "./supervision.js";
+import {
+  acceptSettings,
+  answerPing,
+  logAction,
+  type PingEvent,
+  READY,
+  reportTokenRejected,
+} from "./supervision.js";
 
 export interface WatchdogSettings {
   heartbeatIntervalMs: number;
@@ -265,11 +265,7 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
             {
               guard: "refusedToken",
               target: "idle",
-              actions: [
-                assign({ tokenRejected: true }),
-                sendParent(({ context }) => ({ type: "TOKEN_REJECTED", token: context.token })),
-                "miss",
-              ],
+              actions: [assign({ tokenRejected: true }), reportTokenRejected, "miss"],
             },
             { target: "idle", actions: "miss" },
           ],
