@@ -39,14 +39,21 @@ import {
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
 import { nextSeed, seedFrom } from "../runtime/random.js";
 import {
+  integerAtLeast,
+  mergeSettings,
+  type SettingCheck,
+  type SettingsMerge,
+} from "../runtime/settings.js";
+import {
   ALARM_SEVERITIES,
   type Alarm,
   type AlarmEvent,
   type AlarmSeverity,
+  acceptSettings,
+  answerPing,
   logAction,
   logTo,
   type PingEvent,
-  pongFor,
   READY,
 } from "./supervision.js";
 
@@ -398,23 +405,16 @@ export function nextBatch(buffer: readonly BufferedAlarm[], now: number, size: n
   return due.slice(0, size);
 }
 
-type Check = (value: unknown, merged: AlarmSettings) => string | null;
+const positive = integerAtLeast(1);
 
-const atLeast =
-  (min: number): Check =>
-  (v) =>
-    typeof v === "number" && Math.floor(v) === v && v >= min
-      ? null
-      : `must be an integer >= ${min}`;
-
-const SETTING_CHECKS: Record<keyof AlarmSettings, Check> = {
-  dedupWindowMs: atLeast(0),
-  maxBuffered: atLeast(2),
-  batchSize: atLeast(1),
-  requestTimeoutMs: atLeast(1),
-  retryBaseMs: atLeast(1),
+const SETTING_CHECKS: Record<keyof AlarmSettings, SettingCheck<AlarmSettings>> = {
+  dedupWindowMs: integerAtLeast(0),
+  maxBuffered: integerAtLeast(2),
+  batchSize: positive,
+  requestTimeoutMs: positive,
+  retryBaseMs: positive,
   retryCapMs: (v, merged) =>
-    atLeast(1)(v, merged) ??
+    positive(v, merged) ??
     ((v as number) >= merged.retryBaseMs ? null : "must not be below retryBaseMs"),
 };
 
@@ -422,21 +422,8 @@ const SETTING_CHECKS: Record<keyof AlarmSettings, Check> = {
 export function mergeAlarmSettings(
   current: AlarmSettings,
   changes: Partial<AlarmSettings>,
-): { settings: AlarmSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object") {
-    return { error: "settings: must be an object" };
-  }
-  const merged = Object.assign({}, current) as AlarmSettings & Record<string, unknown>;
-  const known = Object.keys(SETTING_CHECKS);
-  for (const name of Object.keys(changes)) {
-    if (known.indexOf(name) < 0) return { error: `${name}: unknown setting` };
-    merged[name] = (changes as Record<string, unknown>)[name];
-  }
-  for (const name of known as (keyof AlarmSettings)[]) {
-    const problem = SETTING_CHECKS[name](merged[name], merged);
-    if (problem !== null) return { error: `${name}: ${problem}` };
-  }
-  return { settings: merged };
+): SettingsMerge<AlarmSettings> {
+  return mergeSettings(current, changes, SETTING_CHECKS);
 }
 
 export function createAlarmMachine(effects: AlarmEffects) {
@@ -617,7 +604,7 @@ export function createAlarmMachine(effects: AlarmEffects) {
     }),
     initial: "idle",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       ALARM: { actions: "record" },
       TOKEN: { actions: assign({ token: ({ event }) => event.token }) },
       TOKEN_LOST: { actions: assign({ token: null }) },
@@ -683,21 +670,13 @@ export function createAlarmMachine(effects: AlarmEffects) {
       },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
-          const result = mergeAlarmSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
-          const trimmed = trimBuffer(
-            context,
-            result.settings.maxBuffered,
-            context.prefix,
-            effects.now(),
+          const settings = acceptSettings(
+            mergeAlarmSettings(context.settings, event.settings),
+            enqueue,
           );
+          if (settings === null) return;
+          enqueue.assign({ settings });
+          const trimmed = trimBuffer(context, settings.maxBuffered, context.prefix, effects.now());
           if (trimmed.lost.length > 0) {
             enqueue.assign({
               buffer: trimmed.buffer,

@@ -14,17 +14,10 @@
  * keeps the port chosen. The server counts the requests it refuses for their rate
  * (`RATE_LIMITED`), the figure `/metrics` publishes.
  */
-import {
-  type AnyActorRef,
-  assign,
-  type CallbackActorLogic,
-  enqueueActions,
-  sendParent,
-  setup,
-} from "xstate";
+import { type AnyActorRef, assign, type CallbackActorLogic, enqueueActions, setup } from "xstate";
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
 import { seedFrom } from "../runtime/random.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface RateLimitSettings {
   burst: number;
@@ -191,7 +184,7 @@ export function createApiMachine(effects: ApiEffects) {
     },
     initial: "running",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       RATE_LIMITED: { actions: assign({ rateLimited: ({ context }) => context.rateLimited + 1 }) },
       CONFIGURE: { actions: "configure" },
     },

@@ -17,7 +17,7 @@
 import { assign, type CallbackActorLogic, type EventObject, sendParent, setup } from "xstate";
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
 import { seedFrom } from "../runtime/random.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface TokenClaims {
   sub: string;
@@ -173,7 +173,7 @@ export function createAuthMachine(effects: AuthEffects) {
     }),
     initial: "registering",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       KEY_ROTATED: {
         target: ".registering",
         actions: {

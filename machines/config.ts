@@ -16,20 +16,20 @@
  * retried once with the token that comes back; a configuration is never applied twice, since
  * only a new version or ETag is applied. Ready once a configuration is applied.
  */
-import {
-  assign,
-  type CallbackActorLogic,
-  type EventObject,
-  enqueueActions,
-  sendParent,
-  setup,
-} from "xstate";
+import { assign, type CallbackActorLogic, type EventObject, enqueueActions, setup } from "xstate";
 import { jsonEqual } from "../runtime/jsonEqual.js";
 import type { LogEntry } from "../runtime/log.js";
 import { applyDefaults, defaultsOf, type Schema, validate } from "../runtime/schema.js";
 import { DEVICE_CONFIG_SCHEMA } from "./configSchema.js";
 import type { ConfigUpdated } from "./controller.js";
-import { logAction, logTo, type PingEvent, pongFor, READY } from "./supervision.js";
+import {
+  answerPing,
+  logAction,
+  logTo,
+  type PingEvent,
+  READY,
+  reportTokenRejected,
+} from "./supervision.js";
 
 export type DeviceConfig = Record<string, unknown>;
 
@@ -234,7 +234,7 @@ export function createConfigMachine(effects: ConfigEffects) {
     }),
     initial: "loading",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       TOKEN: { actions: "keepToken" },
       TOKEN_LOST: { actions: assign({ token: null }) },
     },
@@ -276,10 +276,7 @@ export function createConfigMachine(effects: ConfigEffects) {
             {
               guard: "refusedToken",
               target: "awaitingToken",
-              actions: [
-                assign({ retried: true }),
-                sendParent(({ context }) => ({ type: "TOKEN_REJECTED", token: context.token })),
-              ],
+              actions: [assign({ retried: true }), reportTokenRejected],
             },
             {
               guard: "noDocument",

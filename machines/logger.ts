@@ -16,7 +16,7 @@
 import { assign, type CallbackActorLogic, enqueueActions, sendParent, sendTo, setup } from "xstate";
 import { isLogLevel, type LogEntry, type LogLevel, levelAtLeast } from "../runtime/log.js";
 import { DEFAULT_MASKED_FIELDS } from "../runtime/mask.js";
-import { type LogEvent, type PingEvent, pongFor, READY } from "./supervision.js";
+import { answerPing, type LogEvent, type PingEvent, READY } from "./supervision.js";
 
 export interface TrailSettings {
   maxFileBytes: number;
@@ -179,7 +179,7 @@ export function createLoggerMachine(effects: LoggerEffects) {
     },
     initial: "writing",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       LOG: {
         guard: "levelAllowed",
         actions: sendTo("sink", ({ event }) => ({

@@ -31,7 +31,13 @@ import {
 } from "xstate";
 import { nextBackoff } from "../runtime/backoff.js";
 import { seedFrom } from "../runtime/random.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import {
+  integerAtLeast,
+  mergeSettings,
+  type SettingCheck,
+  type SettingsMerge,
+} from "../runtime/settings.js";
+import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface NetworkSettings {
   ssid: string;
@@ -111,7 +117,7 @@ export const NETWORK_DEFAULTS: NetworkSettings = {
   probeFailuresToDrop: 2,
 };
 
-type Check = (value: unknown, merged: NetworkSettings) => string | null;
+type Check = SettingCheck<NetworkSettings>;
 
 const positiveNumber: Check = (v) =>
   typeof v === "number" && v > 0 && v < Infinity ? null : "must be a positive number";
@@ -126,8 +132,7 @@ const SETTING_CHECKS: Record<keyof NetworkSettings, Check> = {
     ((v as number) >= merged.backoffBaseMs ? null : "must not be below backoffBaseMs"),
   probeIntervalMs: positiveNumber,
   probeTimeoutMs: positiveNumber,
-  probeFailuresToDrop: (v) =>
-    typeof v === "number" && v >= 1 && Math.floor(v) === v ? null : "must be an integer >= 1",
+  probeFailuresToDrop: integerAtLeast(1),
 };
 
 /**
@@ -137,24 +142,8 @@ const SETTING_CHECKS: Record<keyof NetworkSettings, Check> = {
 export function mergeNetworkSettings(
   current: NetworkSettings,
   changes: Partial<NetworkSettings>,
-): { settings: NetworkSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object")
-    return { error: "settings: must be an object" };
-  const merged: NetworkSettings = Object.assign({}, current);
-  const known = Object.keys(SETTING_CHECKS);
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    if (known.indexOf(names[i]) < 0) return { error: `${names[i]}: unknown setting` };
-    (merged as unknown as Record<string, unknown>)[names[i]] = (changes as Record<string, unknown>)[
-      names[i]
-    ];
-  }
-  for (let i = 0; i < known.length; i++) {
-    const name = known[i] as keyof NetworkSettings;
-    const problem = SETTING_CHECKS[name](merged[name], merged);
-    if (problem !== null) return { error: `${name}: ${problem}` };
-  }
-  return { settings: merged };
+): SettingsMerge<NetworkSettings> {
+  return mergeSettings(current, changes, SETTING_CHECKS);
 }
 
 /** Counters for metrics, derived from the context rather than kept twice. */
@@ -255,18 +244,15 @@ export function createNetworkMachine(effects: NetworkEffects) {
       raise({ type: "CONNECT" }),
     ],
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
-          const result = mergeNetworkSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
+          const settings = acceptSettings(
+            mergeNetworkSettings(context.settings, event.settings),
+            enqueue,
+          );
+          if (settings === null) return;
+          enqueue.assign({ settings });
           enqueue({ type: "log", params: { level: "info", msg: "settings applied" } });
         }),
       },

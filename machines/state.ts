@@ -31,14 +31,20 @@ import {
   type CallbackActorLogic,
   type EventObject,
   enqueueActions,
-  sendParent,
   sendTo,
   setup,
 } from "xstate";
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
 import { jsonEqual } from "../runtime/jsonEqual.js";
 import { seedFrom } from "../runtime/random.js";
-import { logAction, logTo, type PingEvent, pongFor, READY } from "./supervision.js";
+import {
+  answerPing,
+  logAction,
+  logTo,
+  type PingEvent,
+  READY,
+  reportTokenRejected,
+} from "./supervision.js";
 
 export type StatePart = Record<string, unknown>;
 
@@ -270,8 +276,8 @@ export function createStateMachine(effects: StateEffects) {
         after: context.version ?? 0,
         waitMs: context.settings.longPollMs,
       })),
-      rejectToken: enqueueActions(({ context, enqueue }) => {
-        enqueue.sendParent({ type: "TOKEN_REJECTED", token: context.token });
+      rejectToken: enqueueActions(({ enqueue }) => {
+        enqueue(reportTokenRejected);
         enqueue.assign({ rejected: true, token: null, lastError: "token refused (HTTP 401)" });
       }),
       noteFailure: enqueueActions(({ event, enqueue, system }) => {
@@ -333,7 +339,7 @@ export function createStateMachine(effects: StateEffects) {
     }),
     initial: "waiting",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       CONFIGURE: {
         actions: assign({
           settings: ({ context, event }) => Object.assign({}, context.settings, event.settings),

@@ -11,8 +11,9 @@
  * - reports what goes wrong beyond its own recovery as `ALARM` to its parent (`alarmEvent`), which
  *   the controller routes to the AlarmManager.
  */
-import type { ActionFunction, ActorSystem, AnyActorRef } from "xstate";
+import { type ActionFunction, type ActorSystem, type AnyActorRef, sendParent } from "xstate";
 import type { LogEntry } from "../runtime/log.js";
+import type { SettingsMerge } from "../runtime/settings.js";
 
 export const READY = "ready";
 
@@ -36,10 +37,18 @@ export interface LogEvent {
   entry: LogEntry;
 }
 
-/** The answer to a `PING`: `PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) }`. */
+/** The answer to a `PING`, by the controller itself or by `answerPing`. */
 export function pongFor(self: AnyActorRef, ping: PingEvent): PongEvent {
   return { type: "PONG", manager: self.id, seq: ping.seq };
 }
+
+/**
+ * Every manager's `PING` transition: `PING: { actions: answerPing }`. One action object shared by
+ * all the machines rather than one closure made in each.
+ */
+export const answerPing: ActionFunction<any, any, any, any, any, any, any, any, any> = sendParent(
+  ({ self, event }) => pongFor(self, event as PingEvent),
+);
 
 /** Sends a log line to the system's logger, if one runs. */
 export function logTo(system: ActorSystem<any>, manager: string, entry: LogEntry): void {
@@ -52,6 +61,30 @@ export function logAction(
   manager: string,
 ): ActionFunction<any, any, any, LogEntry, any, any, any, any, any> {
   return ({ system }, entry) => logTo(system, manager, entry);
+}
+
+/**
+ * The report a manager sends once a service refused the token it holds (`context.token`): the
+ * controller routes it to the AuthManager, which registers again unless it already holds a newer
+ * token. One action object shared by the managers that hold their token in `context.token`.
+ */
+export const reportTokenRejected: ActionFunction<any, any, any, any, any, any, any, any, any> =
+  sendParent(({ context }) => ({ type: "TOKEN_REJECTED", token: context.token }));
+
+/**
+ * What a manager's `CONFIGURE` does with the settings it merged: refused ones are logged as an
+ * error and the old settings stay (null); accepted ones are returned, for the caller to assign.
+ * `enqueue` is the `enqueueActions` one, and the machine's `log` action is `logAction`'s.
+ */
+export function acceptSettings<S>(
+  merged: SettingsMerge<S>,
+  enqueue: (action: { type: "log"; params: LogEntry }) => void,
+): S | null {
+  if ("error" in merged) {
+    enqueue({ type: "log", params: { level: "error", msg: `settings refused: ${merged.error}` } });
+    return null;
+  }
+  return merged.settings;
 }
 
 /** How bad an alarm is, least first: overflow drops the least first. */

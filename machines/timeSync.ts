@@ -26,11 +26,12 @@
  * Pure: the network and the clock are reached through `createTimeSyncMachine`'s effects; time
  * enters through the samples' `at` stamps and the `after`/delayed events on the actor's clock.
  */
-import { type CallbackActorLogic, enqueueActions, not, raise, sendParent, setup } from "xstate";
+import { type CallbackActorLogic, enqueueActions, not, raise, setup } from "xstate";
 import { fullJitter } from "../runtime/backoff.js";
 import type { LogEntry } from "../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../runtime/random.js";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+import { mergeSettings, type SettingsMerge } from "../runtime/settings.js";
+import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "./supervision.js";
 
 export interface NtpServerAddress {
   host: string;
@@ -185,21 +186,8 @@ const SETTING_CHECKS: Record<keyof TimeSyncSettings, Check> = {
 export function mergeTimeSyncSettings(
   current: TimeSyncSettings,
   changes: Partial<TimeSyncSettings>,
-): { settings: TimeSyncSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object") {
-    return { error: "settings: must be an object" };
-  }
-  const merged: TimeSyncSettings = Object.assign({}, current);
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as keyof TimeSyncSettings;
-    const check = SETTING_CHECKS[name];
-    if (check === undefined) return { error: `${name}: unknown setting` };
-    const problem = check(changes[name]);
-    if (problem !== null) return { error: `${name}: ${problem}` };
-    (merged as unknown as Record<string, unknown>)[name] = changes[name];
-  }
-  return { settings: merged };
+): SettingsMerge<TimeSyncSettings> {
+  return mergeSettings(current, changes, SETTING_CHECKS);
 }
 
 const nameOf = (s: NtpServerAddress) => `${s.host}:${s.port}`;
@@ -362,7 +350,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
     entry: raise({ type: "SYNC" }),
     initial: "unsynced",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       SYNC: { actions: "startRound" },
       NETWORK_UP: { guard: "idleAndUnsynced", actions: "startRound" },
       NTP_SAMPLE: [
@@ -378,15 +366,10 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeTimeSyncSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue.assign({ lastError: `settings refused: ${result.error}` });
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
+          if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
+          const settings = acceptSettings(result, enqueue);
+          if (settings === null) return;
+          enqueue.assign({ settings });
           enqueue({ type: "log", params: { level: "info", msg: "settings applied" } });
           // A round under way may be asking a server no longer configured: start it again.
           if (context.serverIndex >= 0) enqueue.raise({ type: "SYNC" });

@@ -19,15 +19,21 @@
  * Context others read (the device API's metrics): `missed` (in a row), `missedTotal`,
  * `heartbeats` (acknowledged).
  */
+import { assign, type CallbackActorLogic, type EventObject, enqueueActions, setup } from "xstate";
 import {
-  assign,
-  type CallbackActorLogic,
-  type EventObject,
-  enqueueActions,
-  sendParent,
-  setup,
-} from "xstate";
-import { logAction, type PingEvent, pongFor, READY } from "./supervision.js";
+  integerAtLeast,
+  mergeSettings,
+  type SettingCheck,
+  type SettingsMerge,
+} from "../runtime/settings.js";
+import {
+  acceptSettings,
+  answerPing,
+  logAction,
+  type PingEvent,
+  READY,
+  reportTokenRejected,
+} from "./supervision.js";
 
 export interface WatchdogSettings {
   heartbeatIntervalMs: number;
@@ -105,12 +111,18 @@ export interface WatchdogEffects {
   now: () => number;
 }
 
-const COUNTS: ReadonlyArray<keyof WatchdogSettings> = [
-  "heartbeatIntervalMs",
-  "requestTimeoutMs",
-  "reconnectAfterMisses",
-  "resetAfterMisses",
-];
+const count = integerAtLeast(1);
+
+const SETTING_CHECKS: Record<keyof WatchdogSettings, SettingCheck<WatchdogSettings>> = {
+  heartbeatIntervalMs: count,
+  requestTimeoutMs: count,
+  reconnectAfterMisses: count,
+  resetAfterMisses: (v, merged) =>
+    count(v, merged) ??
+    ((v as number) > merged.reconnectAfterMisses
+      ? null
+      : `must be above reconnectAfterMisses (${merged.reconnectAfterMisses})`),
+};
 
 /**
  * Merges `changes` over `current` and checks the result as a whole. Returns the new settings, or
@@ -119,25 +131,8 @@ const COUNTS: ReadonlyArray<keyof WatchdogSettings> = [
 export function mergeWatchdogSettings(
   current: WatchdogSettings,
   changes: WatchdogSection,
-): { settings: WatchdogSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object")
-    return { error: "settings: must be an object" };
-  const merged = Object.assign({}, current);
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as keyof WatchdogSettings;
-    if (names[i] === "hardwareTimeoutMs") continue;
-    if (COUNTS.indexOf(name) < 0) return { error: `${names[i]}: unknown setting` };
-    const value = (changes as Record<string, unknown>)[name];
-    if (typeof value !== "number" || value < 1 || Math.floor(value) !== value)
-      return { error: `${name}: must be an integer >= 1` };
-    merged[name] = value;
-  }
-  if (merged.resetAfterMisses <= merged.reconnectAfterMisses)
-    return {
-      error: `resetAfterMisses: must be above reconnectAfterMisses (${merged.reconnectAfterMisses})`,
-    };
-  return { settings: merged };
+): SettingsMerge<WatchdogSettings> {
+  return mergeSettings(current, changes, SETTING_CHECKS, "hardwareTimeoutMs");
 }
 
 export function createWatchdogMachine(effects: WatchdogEffects) {
@@ -226,18 +221,15 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
     }),
     initial: "idle",
     on: {
-      PING: { actions: sendParent(({ self, event }) => pongFor(self, event)) },
+      PING: { actions: answerPing },
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
-          const result = mergeWatchdogSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue({
-              type: "log",
-              params: { level: "error", msg: `settings refused: ${result.error}` },
-            });
-            return;
-          }
-          enqueue.assign({ settings: result.settings });
+          const settings = acceptSettings(
+            mergeWatchdogSettings(context.settings, event.settings),
+            enqueue,
+          );
+          if (settings === null) return;
+          enqueue.assign({ settings });
         }),
       },
       TOKEN: { actions: assign({ token: ({ event }) => event.token, tokenRejected: false }) },
@@ -273,11 +265,7 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
             {
               guard: "refusedToken",
               target: "idle",
-              actions: [
-                assign({ tokenRejected: true }),
-                sendParent(({ context }) => ({ type: "TOKEN_REJECTED", token: context.token })),
-                "miss",
-              ],
+              actions: [assign({ tokenRejected: true }), reportTokenRejected, "miss"],
             },
             { target: "idle", actions: "miss" },
           ],

@@ -301,6 +301,8 @@ describe("bad input and refusals", () => {
     d.board.radio.drop();
     d.clock.advance(3 * MINUTE);
     expect(d.reports("TOKEN_REJECTED")).toHaveLength(1);
+    // The token refused, read before the context lets go of it.
+    expect(d.reports("TOKEN_REJECTED")[0]).toMatchObject({ token: expect.any(String) });
     expect(d.services.state.faults.injected.failed).toBe(4);
     expect(d.state().value).toEqual({ connected: "synced" });
     expect(d.state().context.rejected).toBe(false);

@@ -225,6 +225,7 @@ describe("watchdog: heartbeats", () => {
     d.services.discovery.faults.failNext(1, 401);
     d.clock.advance(30 * SECOND);
     expect(d.reports("TOKEN_REJECTED")).toHaveLength(1);
+    expect(d.reports("TOKEN_REJECTED")[0]).toMatchObject({ token: expect.any(String) });
     expect(auth().context.refreshes).toBe(1);
     expect(watchdog(d).context).toMatchObject({ missed: 1, tokenRejected: false });
     d.clock.advance(30 * SECOND);

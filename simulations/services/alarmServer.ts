@@ -26,7 +26,7 @@ import type { Clock } from "../../board/types.js";
 import { ALARM_SEVERITIES, type AlarmSeverity } from "../../machines/supervision.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
-import { bearerToken, verifyToken } from "./tokens.js";
+import { checkBearer } from "./tokens.js";
 
 /** The most alarms one request may carry. */
 export const MAX_BATCH = 100;
@@ -131,16 +131,10 @@ export class AlarmServer {
   private handle(req: ServiceRequest): ServiceResponse {
     if (routeOf(req) !== "/v1/alarms") return jsonError(404, "not found");
     if (req.method !== "POST") return methodNotAllowed("POST");
-    const token = bearerToken(req.headers);
-    const checked =
-      token === undefined
-        ? ({ ok: false, reason: "missing bearer token" } as const)
-        : verifyToken(token, this.keyOf, this.clock.now());
+    const checked = checkBearer(req, this.keyOf, this.clock.now());
     if (!checked.ok) {
       this.stats.refused++;
-      const refusal = jsonError(401, checked.reason);
-      refusal.headers["www-authenticate"] = 'Bearer error="invalid_token"';
-      return refusal;
+      return checked.refusal;
     }
     const batchKey = req.headers["idempotency-key"];
     if (batchKey === undefined || batchKey === "" || batchKey.length > MAX_BATCH_KEY) {

@@ -15,7 +15,7 @@
  * sees n+1 as new. Tokens are checked with the key of the device they name (`keyOf`, the
  * discovery service's), synchronously, on this server's clock. Faults sit in front of all.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import stableStringify from "fast-json-stable-stringify";
 import type {
   HttpHandler,
@@ -25,7 +25,7 @@ import type {
 import type { Clock } from "../../board/types.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
-import { bearerToken, verifyToken } from "./tokens.js";
+import { adminRefusal, checkBearer, coversDocument } from "./tokens.js";
 
 export interface ConfigurationOptions {
   clock: Clock;
@@ -109,19 +109,13 @@ export class ConfigurationServer {
   }
 
   private read(req: ServiceRequest, tenant: string, ns: string, deviceId: string): ServiceResponse {
-    const token = bearerToken(req.headers);
-    const checked =
-      token === undefined
-        ? ({ ok: false, reason: "missing bearer token" } as const)
-        : verifyToken(token, this.keyOf, this.clock.now());
+    const checked = checkBearer(req, this.keyOf, this.clock.now());
     if (!checked.ok) {
       this.stats.refused++;
-      const refusal = jsonError(401, checked.reason);
-      refusal.headers["www-authenticate"] = 'Bearer error="invalid_token"';
-      return refusal;
+      return checked.refusal;
     }
     const claims = checked.claims;
-    if (claims.tenant !== tenant || claims.ns !== ns || claims.sub !== deviceId) {
+    if (!coversDocument(claims, tenant, ns, deviceId)) {
       this.stats.forbidden++;
       return jsonError(403, "token does not cover this document");
     }
@@ -141,11 +135,10 @@ export class ConfigurationServer {
     ns: string,
     deviceId: string,
   ): ServiceResponse {
-    const given = Buffer.from(req.headers["x-admin-key"] ?? "");
-    const expected = Buffer.from(this.adminKey);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const refusal = adminRefusal(req, this.adminKey);
+    if (refusal !== null) {
       this.stats.refused++;
-      return jsonError(401, "admin key required");
+      return refusal;
     }
     const body = jsonObject(req);
     if (body === undefined || !("config" in body)) return jsonError(400, "expected {config}");

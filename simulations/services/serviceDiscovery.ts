@@ -16,7 +16,7 @@
  * synchronous. Malformed bodies get 400, wrong methods 405, unknown paths 404, all as
  * `{"error": "..."}`; faults (`faults.ts`) sit in front of everything.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type {
   HttpHandler,
   ServiceRequest,
@@ -25,7 +25,7 @@ import type {
 import type { Clock } from "../../board/types.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
-import { bearerToken, type DeviceClaims, mac, signToken, verifyToken } from "./tokens.js";
+import { checkBearer, type DeviceClaims, mac, sameSecret, signToken } from "./tokens.js";
 
 export interface DeviceRecord {
   deviceId: string;
@@ -181,9 +181,7 @@ export class ServiceDiscovery {
       return this.refuse("unknown or used nonce");
     }
     if (this.clock.now() >= issued.expiresAt) return this.refuse("nonce expired");
-    const expected = Buffer.from(mac(device.key, `${device.deviceId}.${body.nonce}`));
-    const given = Buffer.from(body.proof);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!sameSecret(body.proof, mac(device.key, `${device.deviceId}.${body.nonce}`))) {
       return this.refuse("bad proof");
     }
     this.stats.registrations++;
@@ -217,15 +215,10 @@ export class ServiceDiscovery {
   ):
     | { ok: true; device: DeviceRecord; claims: DeviceClaims }
     | { ok: false; refusal: ServiceResponse } {
-    const token = bearerToken(req.headers);
-    const checked =
-      token === undefined
-        ? ({ ok: false, reason: "missing bearer token" } as const)
-        : verifyToken(token, (id) => this.keyOf(id), this.clock.now());
+    const checked = checkBearer(req, (id) => this.keyOf(id), this.clock.now());
     if (!checked.ok) {
-      const refusal = this.refuse(checked.reason);
-      refusal.headers["www-authenticate"] = 'Bearer error="invalid_token"';
-      return { ok: false, refusal };
+      this.stats.refused++;
+      return checked;
     }
     return { ok: true, device: this.devices.get(checked.claims.sub)!, claims: checked.claims };
   }

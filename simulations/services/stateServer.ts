@@ -25,7 +25,6 @@
  * this protocol in particular: duplicated notifications, stale ones (an older true pair, as a
  * reordering proxy would deliver), and lost answers (an update applied whose answer never comes).
  */
-import { timingSafeEqual } from "node:crypto";
 import type {
   HttpHandler,
   ServiceRequest,
@@ -34,7 +33,7 @@ import type {
 import type { Clock } from "../../board/types.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
-import { bearerToken, verifyToken } from "./tokens.js";
+import { adminRefusal, checkBearer, coversDocument } from "./tokens.js";
 
 export interface StateServerOptions {
   clock: Clock;
@@ -280,20 +279,14 @@ export class StateServer {
     path: string[],
     serve: (entry: Entry) => ServiceResponse | undefined,
   ): ServiceResponse | undefined {
-    const token = bearerToken(req.headers);
-    const checked =
-      token === undefined
-        ? ({ ok: false, reason: "missing bearer token" } as const)
-        : verifyToken(token, this.keyOf, this.clock.now());
+    const checked = checkBearer(req, this.keyOf, this.clock.now());
     if (!checked.ok) {
       this.stats.refused++;
-      const refusal = jsonError(401, checked.reason);
-      refusal.headers["www-authenticate"] = 'Bearer error="invalid_token"';
-      return refusal;
+      return checked.refusal;
     }
     const [tenant, ns, deviceId] = [path[3], path[4], path[5]];
     const claims = checked.claims;
-    if (claims.tenant !== tenant || claims.ns !== ns || claims.sub !== deviceId) {
+    if (!coversDocument(claims, tenant, ns, deviceId)) {
       this.stats.forbidden++;
       return jsonError(403, "token does not cover this document");
     }
@@ -395,11 +388,10 @@ export class StateServer {
     ns: string,
     deviceId: string,
   ): ServiceResponse {
-    const given = Buffer.from(req.headers["x-admin-key"] ?? "");
-    const expected = Buffer.from(this.adminKey);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const refusal = adminRefusal(req, this.adminKey);
+    if (refusal !== null) {
       this.stats.refused++;
-      return jsonError(401, "admin key required");
+      return refusal;
     }
     const body = jsonObject(req);
     const desired = body?.desired;

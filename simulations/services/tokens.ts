@@ -12,7 +12,9 @@
  * key), and refuses a token at or after `exp` or before `nbf`, as jose does.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { ServiceRequest, ServiceResponse } from "../../board/node/simulatedNetwork.js";
 import type { JwtClaims } from "../../runtime/jwt.js";
+import { jsonError } from "./json.js";
 
 /** The same claims the device's own JWT code reads. */
 export type DeviceClaims = JwtClaims;
@@ -42,9 +44,7 @@ export function verifyToken(
   if (typeof payload.sub !== "string") return { ok: false, reason: "no subject" };
   const key = keyOf(payload.sub);
   if (key === undefined) return { ok: false, reason: "unknown device" };
-  const expected = Buffer.from(mac(key, `${parts[0]}.${parts[1]}`));
-  const given = Buffer.from(parts[2]);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!sameSecret(parts[2], mac(key, `${parts[0]}.${parts[1]}`))) {
     return { ok: false, reason: "bad signature" };
   }
   const now = Math.floor(nowMs / 1000);
@@ -62,6 +62,59 @@ export function verifyToken(
     return { ok: false, reason: "missing claims" };
   }
   return { ok: true, claims: payload as DeviceClaims };
+}
+
+/** A request's bearer token checked: its claims, or the 401 to answer with. */
+export type BearerCheck =
+  | { ok: true; claims: DeviceClaims }
+  | { ok: false; refusal: ServiceResponse };
+
+/**
+ * What every service does with a device's request: the bearer token verified (`verifyToken`),
+ * and a refusal is a 401 naming the reason with the `www-authenticate` challenge RFC 6750 asks
+ * for, so a device reads the same answer from every service. The caller counts it.
+ */
+export function checkBearer(
+  req: ServiceRequest,
+  keyOf: (deviceId: string) => string | undefined,
+  nowMs: number,
+): BearerCheck {
+  const token = bearerToken(req.headers);
+  const checked: TokenCheck =
+    token === undefined
+      ? { ok: false, reason: "missing bearer token" }
+      : verifyToken(token, keyOf, nowMs);
+  if (checked.ok) return checked;
+  const refusal = jsonError(401, checked.reason);
+  refusal.headers["www-authenticate"] = 'Bearer error="invalid_token"';
+  return { ok: false, refusal };
+}
+
+/** Whether verified claims name this document's tenant, namespace and device (else 403). */
+export function coversDocument(
+  claims: DeviceClaims,
+  tenant: string,
+  ns: string,
+  deviceId: string,
+): boolean {
+  return claims.tenant === tenant && claims.ns === ns && claims.sub === deviceId;
+}
+
+/**
+ * The 401 an operator's request gets unless its `x-admin-key` is `adminKey` (compared in
+ * constant time); null when it may go on. The caller counts it.
+ */
+export function adminRefusal(req: ServiceRequest, adminKey: string): ServiceResponse | null {
+  return sameSecret(req.headers["x-admin-key"] ?? "", adminKey)
+    ? null
+    : jsonError(401, "admin key required");
+}
+
+/** `given === expected`, in a time that does not tell how much of a secret was guessed. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The token of an `authorization: Bearer <token>` header; the scheme name is case-blind. */
