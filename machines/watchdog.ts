@@ -90,6 +90,11 @@ export interface WatchdogContext {
   /** Whether `TOKEN_REJECTED` went out for the token held: sent once per token. */
   tokenRejected: boolean;
   missed: number;
+  /**
+   * How far this spell of misses has escalated (0 not yet, 1 reconnected, 2 reset): each step
+   * once, and a threshold lowered by config below the count still takes its step.
+   */
+  escalated: number;
   missedTotal: number;
   heartbeats: number;
   lastError: string | null;
@@ -168,14 +173,16 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
           enqueue({ type: "log", params: { level: "warn", msg: `heartbeat missed: ${reason}` } });
         }
         const why = `${missed} heartbeats missed`;
-        if (missed === reconnectAfterMisses) {
+        if (missed >= reconnectAfterMisses && context.escalated < 1) {
+          enqueue.assign({ escalated: 1 });
           enqueue({
             type: "log",
             params: { level: "error", msg: `${why} (last: ${reason}): reconnecting the network` },
           });
           enqueue.sendParent(() => ({ type: "RECONNECT", reason: why, at: effects.now() }));
         }
-        if (missed === resetAfterMisses) {
+        if (missed >= resetAfterMisses && context.escalated < 2) {
+          enqueue.assign({ escalated: 2 });
           enqueue({
             type: "log",
             params: { level: "error", msg: `${why} (last: ${reason}): resetting the device` },
@@ -193,7 +200,12 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
             },
           });
         }
-        enqueue.assign({ missed: 0, heartbeats: context.heartbeats + 1, lastError: null });
+        enqueue.assign({
+          missed: 0,
+          escalated: 0,
+          heartbeats: context.heartbeats + 1,
+          lastError: null,
+        });
       }),
     },
     guards: {
@@ -215,6 +227,7 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
       networkUp: false,
       tokenRejected: false,
       missed: 0,
+      escalated: 0,
       missedTotal: 0,
       heartbeats: 0,
       lastError: null,

@@ -19,7 +19,7 @@ function fakeHttp(chunks: string[]) {
         statusCode: "200",
         headers: { "Content-Type": "application/json" },
         on: (event: string, fn: Listener) => {
-          (listeners[event] ??= []).push(fn);
+          listeners[event] = (listeners[event] ?? []).concat(fn);
         },
       };
       return {

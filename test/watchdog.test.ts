@@ -173,6 +173,27 @@ describe("watchdog: heartbeats", () => {
     });
   });
 
+  it("still escalates when the configuration lowers a threshold below the count", () => {
+    const d = deviceWith({
+      heartbeatIntervalMs: 10_000,
+      reconnectAfterMisses: 3,
+      resetAfterMisses: 8,
+    });
+    d.clock.advance(30 * SECOND);
+    d.services.discovery.faults.failNext(100, 503);
+    d.clock.advance(50 * SECOND);
+    expect(watchdog(d).context.missed).toBe(5);
+    expect(d.reports("RECONNECT")).toHaveLength(1);
+    // An operator lowers the reset threshold to 4, below the 5 already missed.
+    d.services.config.setDocument(tenant, ns, deviceId, {
+      watchdog: { heartbeatIntervalMs: 10_000, reconnectAfterMisses: 2, resetAfterMisses: 4 },
+      config: { pollIntervalMs: 5_000 },
+    });
+    d.clock.advance(70 * SECOND);
+    expect(d.board.resets).toEqual(["watchdog"]);
+    expect(d.reports("RECONNECT")).toHaveLength(1);
+  });
+
   it("counts misses in a row only: an acknowledged heartbeat sets the count back to zero", () => {
     const d = startDevice();
     d.actor.start();
