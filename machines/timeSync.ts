@@ -7,7 +7,9 @@
  * unsynchronised or bad stratum, forged originate, wrong mode: `runtime/sntp.ts`) is logged with
  * its reason and ends that server's turn, as does a failure to send (an unknown name, the network
  * down); a query that times out (a lost datagram) is retried on the same server until its samples
- * are used up. When a server gave no sample the next is tried;
+ * are used up. A server that answered DENY or RSTR is not asked again (RFC 4330 §8) until the
+ * configuration names the servers anew; RATE only ends its turn. When a server gave no sample
+ * the next is tried;
  * when none did, the round failed and the next one is due after a jittered backoff
  * (15 s, RFC 4330's shortest poll, plus full jitter up to the resync interval), or at once when
  * the network comes up. An offset beyond `stepThresholdMs` steps the wall clock; a smaller one is
@@ -131,6 +133,11 @@ export interface TimeSyncContext {
   backoffMs: number;
   /** The server the round under way is asking; -1 between rounds. */
   serverIndex: number;
+  /**
+   * Servers that answered DENY or RSTR: RFC 4330 §8 says to stop asking them. Asked again only
+   * once the configuration names the servers anew.
+   */
+  denied: string[];
   /** Queries answered or timed out at that server in this round. */
   attempts: number;
   best: NtpSampleEvent | null;
@@ -197,6 +204,19 @@ function failureEntry(e: NtpFailedEvent): LogEntry {
   return { level: "warn", msg: `${e.server}: ${what}: ${e.reason}` };
 }
 
+/** The first server from `index` on that has not refused this device, or -1. */
+function nextAllowed(settings: TimeSyncSettings, denied: readonly string[], index: number): number {
+  for (let i = index; i < settings.servers.length; i++) {
+    if (denied.indexOf(nameOf(settings.servers[i])) < 0) return i;
+  }
+  return -1;
+}
+
+/** A kiss-of-death that means "never ask me again" (RFC 4330 §8), as against RATE. */
+const refusesForGood = (e: NtpFailedEvent) =>
+  e.kind === "rejected" &&
+  (e.reason.indexOf("kiss-of-death DENY") === 0 || e.reason.indexOf("kiss-of-death RSTR") === 0);
+
 function queryFor(settings: TimeSyncSettings, index: number): SntpQuery {
   const server = settings.servers[index];
   return {
@@ -220,16 +240,30 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
       startRound: enqueueActions(({ context, enqueue }) => {
         enqueue.cancel(NEXT_SYNC);
         enqueue.cancel(NEXT_QUERY);
-        enqueue.assign({ best: null, serverIndex: 0, attempts: 0 });
-        enqueue.sendTo("sntp", queryFor(context.settings, 0));
+        const first = nextAllowed(context.settings, context.denied, 0);
+        if (first < 0) {
+          enqueue({
+            type: "log",
+            params: {
+              level: "error",
+              msg: "every configured server refused this device: not asking",
+            },
+          });
+          enqueue.assign({ lastError: "every configured server refused this device" });
+          return;
+        }
+        enqueue.assign({ best: null, serverIndex: first, attempts: 0 });
+        enqueue.sendTo("sntp", queryFor(context.settings, first));
       }),
       /** The round goes on: another sample from this server, the next server, or it failed. */
       carryOn: enqueueActions(({ context, event, enqueue }) => {
         const e = event as NtpSampleEvent | NtpFailedEvent;
         const attempts = context.attempts + 1;
+        let denied = context.denied;
         if (e.type === "NTP_FAILED") {
           enqueue({ type: "log", params: failureEntry(e) });
-          enqueue.assign({ lastError: `${e.server}: ${e.reason}` });
+          if (refusesForGood(e) && denied.indexOf(e.server) < 0) denied = denied.concat(e.server);
+          enqueue.assign({ lastError: `${e.server}: ${e.reason}`, denied });
         } else if (context.best === null || e.delayMs < context.best.delayMs) {
           enqueue.assign({ best: e });
         }
@@ -240,9 +274,10 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
             delay: SAMPLE_SPACING_MS,
             id: NEXT_QUERY,
           });
-        } else if (context.serverIndex + 1 < context.settings.servers.length) {
-          enqueue.assign({ serverIndex: context.serverIndex + 1, attempts: 0 });
-          enqueue.sendTo("sntp", queryFor(context.settings, context.serverIndex + 1));
+        } else if (nextAllowed(context.settings, denied, context.serverIndex + 1) >= 0) {
+          const next = nextAllowed(context.settings, denied, context.serverIndex + 1);
+          enqueue.assign({ serverIndex: next, attempts: 0 });
+          enqueue.sendTo("sntp", queryFor(context.settings, next));
         } else {
           const seed = nextSeed(context.seed);
           const cap = Math.max(RETRY_FLOOR_MS, context.settings.resyncIntervalMs - RETRY_FLOOR_MS);
@@ -334,6 +369,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
         retry: 0,
         backoffMs: 0,
         serverIndex: -1,
+        denied: [],
         attempts: 0,
         best: null,
         synced: false,
@@ -369,7 +405,8 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
           if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
           const settings = acceptSettings(result, enqueue);
           if (settings === null) return;
-          enqueue.assign({ settings });
+          // Servers named anew may be asked again, even one that once refused.
+          enqueue.assign({ settings, denied: [] });
           enqueue({ type: "log", params: { level: "info", msg: "settings applied" } });
           // A round under way may be asking a server no longer configured: start it again.
           if (context.serverIndex >= 0) enqueue.raise({ type: "SYNC" });

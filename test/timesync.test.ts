@@ -162,6 +162,29 @@ describe("time sync against the simulated NTP server", () => {
     expect(d.timesync().context.offsetMs).toBeCloseTo(NTP_EPOCH_MS, 3);
   });
 
+  it("never asks again a server that answered DENY, until the servers are configured anew", () => {
+    const d = device({ timesync: { servers: [NTP, NTP2], resyncIntervalMs: MINUTE } });
+    d.ntp.kissCode = "DENY";
+    d.actor.start();
+    d.clock.advance(30 * SECOND);
+    expect(d.ntp.stats.answered).toBe(1);
+    expect(d.timesync().context.denied).toEqual(["ntp.sim:123"]);
+    // Resyncs go to the other server only, though the first would answer well now.
+    d.ntp.kissCode = null;
+    d.clock.advance(5 * MINUTE);
+    expect(d.ntp.stats.answered).toBe(1);
+    expect(d.timesync().context).toMatchObject({ synced: true, server: "ntp2.sim:123" });
+    // RATE only ends the turn: that server is asked again at the next round.
+    const rated = device({ timesync: { servers: [NTP, NTP2], resyncIntervalMs: MINUTE } });
+    rated.ntp.kissCode = "RATE";
+    rated.actor.start();
+    rated.clock.advance(30 * SECOND);
+    rated.ntp.kissCode = null;
+    rated.clock.advance(2 * MINUTE);
+    expect(rated.ntp.stats.answered).toBeGreaterThan(1);
+    expect(rated.timesync().context.denied).toEqual([]);
+  });
+
   it("retries lost requests on the same server, and moves on when one never answers", () => {
     const d = device({ timesync: { servers: [NTP, NTP2], requestTimeoutMs: 1000 } });
     d.ntp.dropNext(2);
