@@ -198,12 +198,6 @@ export interface AlarmEffects {
 
 const rank = (severity: AlarmSeverity) => ALARM_SEVERITIES.indexOf(severity);
 
-/**
- * A repeat's time, never before the entry's last: time sync may step the wall clock back, and
- * an entry last seen before it was first seen is one the AlarmServer refuses.
- */
-const laterOf = (lastSeen: number, now: number) => (now > lastSeen ? now : lastSeen);
-
 const isName = (v: unknown) => typeof v === "string" && v !== "" && v.length <= MAX_ALARM_NAME;
 
 /** What is wrong with a reported alarm, or null. */
@@ -315,7 +309,9 @@ export function trimBuffer(
       const count = held.count + dropped;
       const updated = Object.assign({}, held, {
         count,
-        lastSeen: laterOf(held.lastSeen, now),
+        // Never before the last: time sync may step the wall clock back, and an entry last seen
+        // before it was first seen is one the AlarmServer refuses.
+        lastSeen: Math.max(held.lastSeen, now),
         details: { dropped: count, reports: reportsOf(held) + reports },
       });
       buffer = buffer.slice(0, at).concat([updated], buffer.slice(at + 1));
@@ -361,7 +357,7 @@ export function recordAlarm(
     const held = ledger.buffer[open];
     const updated = Object.assign({}, held, {
       count: held.count + 1,
-      lastSeen: laterOf(held.lastSeen, now),
+      lastSeen: Math.max(held.lastSeen, now),
       severity: rank(alarm.severity) > rank(held.severity) ? alarm.severity : held.severity,
       details: keptDetails(alarm.details),
     });
