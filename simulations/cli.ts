@@ -251,9 +251,8 @@ const services = startServices({
   devices: [{ ...SIMULATED_DEVICE, roles: ["device"] }],
   tokenLifetimeMs: 60_000,
 });
-const served = await serveServicesOnLoopback(services);
-// The StateServer is served again on a listener of its own, which the outage closes and opens
-// again on the same port (`served.state` stays unused: closing it would end the others too).
+const served = await serveServicesOnLoopback(services, ["discovery", "config", "alarms"]);
+// The StateServer on a listener of its own, which the outage closes and opens again on its port.
 let stateListener: LoopbackServer | null = await serveOnLoopback(services.state.handler);
 const statePort = stateListener.port;
 const stateUrl = stateListener.origin;

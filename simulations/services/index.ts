@@ -79,25 +79,27 @@ export function startServices(options: ServicesOptions): Services {
 }
 
 /** The HTTP services, by the name their loopback origin is returned under. */
-type HttpServiceName = "discovery" | "config" | "alarms" | "state";
+export type HttpServiceName = "discovery" | "config" | "alarms" | "state";
 const HTTP_SERVICES: readonly HttpServiceName[] = ["discovery", "config", "alarms", "state"];
 
 /**
- * Serves each HTTP service on a 127.0.0.1 port of the system's choosing (give them a real clock),
- * returning each one's origin; if one cannot be served, those already listening are closed.
+ * Serves each HTTP service named (all unless told) on a 127.0.0.1 port of the system's choosing
+ * (give them a real clock), returning each one's origin; if one cannot be served, those already
+ * listening are closed.
  */
-export async function serveServicesOnLoopback(
+export async function serveServicesOnLoopback<N extends HttpServiceName = HttpServiceName>(
   services: Services,
-): Promise<Record<HttpServiceName, string> & { close(): Promise<void> }> {
+  names: readonly N[] = HTTP_SERVICES as readonly N[],
+): Promise<Record<N, string> & { close(): Promise<void> }> {
   const servers: LoopbackServer[] = [];
   const close = async () => {
     // Held long polls would keep their sockets, and so the servers, open.
     services.state.releaseWaiting();
     await Promise.all(servers.map((server) => server.close()));
   };
-  const origins = {} as Record<HttpServiceName, string>;
+  const origins = {} as Record<N, string>;
   try {
-    for (const name of HTTP_SERVICES) {
+    for (const name of names) {
       const server = await serveOnLoopback(services[name].handler);
       servers.push(server);
       origins[name] = server.origin;
