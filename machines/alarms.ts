@@ -37,6 +37,7 @@ import {
   setup,
 } from "xstate";
 import { type BackoffState, nextBackoff } from "../runtime/backoff.js";
+import { DEFAULT_MASKED_FIELDS, maskValue } from "../runtime/mask.js";
 import { nextSeed, seedFrom } from "../runtime/random.js";
 import {
   integerAtLeast,
@@ -212,15 +213,12 @@ export function alarmProblem(alarm: unknown): string | null {
   return null;
 }
 
-/** Details as they are kept: JSON-safe and at most `MAX_DETAILS_CHARS` long. */
+/** Details as they are kept: secrets masked, JSON-safe and at most `MAX_DETAILS_CHARS` long. */
 export function keptDetails(details: unknown): unknown {
   if (details === undefined) return null;
-  let text: string;
-  try {
-    text = JSON.stringify(details);
-  } catch (_) {
-    return { unserialisable: String(details) };
-  }
+  // Masked as log lines are, before anything is kept: flash, the server and the device API only
+  // ever see the masked copy, which is plain data (a cycle becomes "[circular]").
+  const text = JSON.stringify(maskValue(details, DEFAULT_MASKED_FIELDS));
   if (text === undefined) return null;
   // A copy: the sender may change its object later, and what is kept is what JSON can say.
   return text.length > MAX_DETAILS_CHARS

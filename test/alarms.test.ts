@@ -638,6 +638,10 @@ describe("AlarmManager: bad input", () => {
     circular.self = circular;
     raise(d, "odd-details", "info", "x", circular);
     raise(d, "big-details", "info", "x", { text: "y".repeat(2_000) });
+    raise(d, "secret-details", "info", "x", {
+      wifi: { ssid: "lab", password: "hunter2" },
+      note: "sent Authorization: Bearer abc.def.ghi",
+    });
     expect(d.logsOf("alarms").map((l) => l.msg)).toEqual([
       "alarm refused: type: a string of 1 to 64 characters required",
       "alarm refused: severity: one of info, warning, error, critical required",
@@ -645,9 +649,13 @@ describe("AlarmManager: bad input", () => {
       "ACKNOWLEDGE refused: keys must be a list of strings",
     ]);
     d.clock.advance(5 * SECOND);
-    const [odd, big] = received(d);
-    expect(odd.details).toEqual({ unserialisable: "[object Object]" });
+    const [odd, big, secret] = received(d);
+    expect(odd.details).toEqual({ self: "[circular]" });
     expect((big.details as { truncated: string }).truncated).toHaveLength(512);
+    // Secrets are masked before the alarm is kept: neither flash nor the server sees them.
+    expect(JSON.stringify(secret.details)).not.toMatch(/hunter2|abc\.def/);
+    expect(secret.details).toMatchObject({ wifi: { ssid: "lab", password: "***" } });
+    expect(d.board.storage.read(ALARMS_FILE) ?? "").not.toContain("hunter2");
     expect(alarmsOf(d).value).toBe("idle");
   });
 });
