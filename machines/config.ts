@@ -6,7 +6,7 @@
  * schema's defaults: the device always runs on a configuration that passed validation. With a
  * token (from the AuthManager, routed by the controller) it polls the server every
  * `config.pollIntervalMs` (the interval is itself configuration) with the ETag it holds, so an
- * unchanged document costs a 304. A new document is validated against `DEVICE_CONFIG_SCHEMA`
+ * unchanged document costs a 304. A new document is validated against `deviceConfigSchema()`
  * with its defaults filled in; if valid it is applied (the controller gets `CONFIG_UPDATED`
  * naming the sections that changed, and hands each to its manager), then kept in flash as the
  * last known good. An invalid one changes nothing: its error paths are logged and an `ALARM`
@@ -20,7 +20,7 @@ import { assign, type CallbackActorLogic, type EventObject, enqueueActions, setu
 import { jsonEqual } from "../runtime/jsonEqual.js";
 import type { LogEntry } from "../runtime/log.js";
 import { applyDefaults, defaultsOf, type Schema, validate } from "../runtime/schema.js";
-import { DEVICE_CONFIG_SCHEMA } from "./configSchema.js";
+import { deviceConfigSchema } from "./configSchema.js";
 import type { ConfigUpdated } from "./controller.js";
 import {
   answerPing,
@@ -92,7 +92,7 @@ export interface ConfigEffects {
 /** A document made whole with its defaults, or the reasons it is refused. */
 export function checkConfig(
   config: unknown,
-  schema: Schema = DEVICE_CONFIG_SCHEMA,
+  schema: Schema = deviceConfigSchema(),
 ): { config: DeviceConfig } | { errors: string[] } {
   const result = validate(schema, config);
   if (!result.valid) return { errors: result.errors };
@@ -159,7 +159,7 @@ export function createConfigMachine(effects: ConfigEffects) {
           }
         }
         const valid = document !== null && checked !== null && "config" in checked;
-        const config = valid ? checked.config : (defaultsOf(DEVICE_CONFIG_SCHEMA) as DeviceConfig);
+        const config = valid ? checked.config : (defaultsOf(deviceConfigSchema()) as DeviceConfig);
         const update: ConfigUpdated = {
           type: "CONFIG_UPDATED",
           config,

@@ -170,7 +170,8 @@ const lintClean: fc.Arbitrary<MetricFamily[]> = fc.uniqueArray(
     .record({
       words: fc.array(word, { minLength: 1, maxLength: 3 }),
       type: fc.constantFrom("counter" as const, "gauge" as const),
-      help: fc.string({ unit: "binary", minLength: 1, maxLength: 30 }),
+      // promtool's lint wants some help text: a blank one ("\t") is "no help text".
+      help: fc.string({ unit: "binary", maxLength: 30 }).map((s) => `about ${s}`),
       values: fc.array(
         fc.record({
           label: fc.string({
