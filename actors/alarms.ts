@@ -140,6 +140,7 @@ export function alarmEffects(
               error: answer.error,
               status: answer.status,
               token: input.token,
+              keys,
             });
             return;
           }
@@ -150,6 +151,7 @@ export function alarmEffects(
               error: "malformed answer: no acknowledged keys",
               status: answer.status,
               token: input.token,
+              keys,
             });
             return;
           }
@@ -159,6 +161,7 @@ export function alarmEffects(
               error: "the server acknowledged none of the batch",
               status: answer.status,
               token: input.token,
+              keys,
             });
             return;
           }

@@ -148,7 +148,7 @@ export type AlarmManagerEvent =
   | { type: "TOKEN"; token: string }
   | { type: "TOKEN_LOST" }
   | { type: "ALARMS_DELIVERED"; acknowledged: string[] }
-  | { type: "ALARMS_FAILED"; error: string; status?: number; token: string }
+  | { type: "ALARMS_FAILED"; error: string; status?: number; token: string; keys: string[] }
   /** A delayed wake-up: counted repeats are written, and `idle` looks at what is due. */
   | { type: "WAKE" }
   /** Writes the repeats counted since the last write: one is pending while `dirty`. */
@@ -179,6 +179,13 @@ export interface AlarmContext extends BackoffState {
   retryAt: number;
   /** The keys of the batch under way. */
   inFlight: string[];
+  /**
+   * A batch was refused as malformed (400, 413, 422): alarms go one at a time until one is
+   * delivered, so the one the server will never take is found and the others still go.
+   */
+  isolating: boolean;
+  /** Times in a row the alarm sent alone while isolating was refused: dropped at the third. */
+  refusals: number;
   /** A `FLUSH` is pending, to write repeats counted since it was raised (never two at once). */
   dirty: boolean;
   /** The last write was refused (full flash): said once, and once when it passes again. */
@@ -196,6 +203,9 @@ export interface AlarmEffects {
   /** Posts one batch: sends `ALARMS_DELIVERED` or `ALARMS_FAILED`. */
   deliver: CallbackActorLogic<EventObject, DeliverInput>;
 }
+
+/** Refusals in a row of one alarm sent alone before it is dropped. */
+export const REFUSALS_TO_DROP = 3;
 
 const rank = (severity: AlarmSeverity) => ALARM_SEVERITIES.indexOf(severity);
 
@@ -487,7 +497,8 @@ export function createAlarmMachine(effects: AlarmEffects) {
       }),
       /** The batch to send now: sealed, since the server may keep it from this moment. */
       sealBatch: assign(({ context }) => {
-        const batch = nextBatch(context.buffer, effects.now(), context.settings.batchSize);
+        const size = context.isolating ? 1 : context.settings.batchSize;
+        const batch = nextBatch(context.buffer, effects.now(), size);
         const keys = batch.map((e) => e.key);
         return {
           inFlight: keys,
@@ -508,6 +519,8 @@ export function createAlarmMachine(effects: AlarmEffects) {
           }),
           retry: 0,
           retryAt: 0,
+          isolating: false,
+          refusals: 0,
           lastError: null,
         });
         enqueue("persist");
@@ -518,6 +531,48 @@ export function createAlarmMachine(effects: AlarmEffects) {
             msg: `delivered ${delivered} alarm(s), ${buffer.length} pending`,
           },
         });
+      }),
+      /**
+       * The server refused the batch as malformed and may refuse it for good: a batch of several
+       * is sent again one at a time; an alarm refused alone three times in a row (with backoff
+       * between, in case the server was only confused) is dropped, counted and logged, since
+       * keeping it would hold back every alarm behind it for ever.
+       */
+      isolateOrDrop: enqueueActions(({ context, event, enqueue }) => {
+        const failure = event as Extract<AlarmManagerEvent, { type: "ALARMS_FAILED" }>;
+        const why = `${failure.error} (HTTP ${failure.status})`;
+        if (failure.keys.length > 1) {
+          enqueue.assign({ isolating: true, refusals: 0, lastError: why });
+          enqueue({
+            type: "log",
+            params: { level: "warn", msg: `a batch was refused: ${why}; sending one at a time` },
+          });
+          enqueue.raise({ type: "WAKE" });
+          return;
+        }
+        if (context.refusals + 1 < REFUSALS_TO_DROP) {
+          enqueue.assign({ isolating: true, refusals: context.refusals + 1 });
+          enqueue("backOff");
+          return;
+        }
+        const buffer = context.buffer.filter((e) => failure.keys.indexOf(e.key) < 0);
+        enqueue.assign({
+          buffer,
+          refusals: 0,
+          counters: counted(context.counters, buffer, {
+            dropped: context.counters.dropped + (context.buffer.length - buffer.length),
+          }),
+          lastError: why,
+        });
+        enqueue("persist");
+        enqueue({
+          type: "log",
+          params: {
+            level: "error",
+            msg: `alarm ${failure.keys[0]} refused ${REFUSALS_TO_DROP} times: ${why}; dropped`,
+          },
+        });
+        enqueue.raise({ type: "WAKE" });
       }),
       /** Holds delivery back for a full-jitter wait, and wakes up when it is over. */
       backOff: enqueueActions(({ context, event, enqueue }) => {
@@ -542,6 +597,10 @@ export function createAlarmMachine(effects: AlarmEffects) {
       }),
     },
     guards: {
+      refusedForGood: ({ event }) => {
+        const status = (event as { status?: number }).status;
+        return status === 400 || status === 413 || status === 422;
+      },
       canSend: ({ context }) => {
         if (context.token === null || context.token === context.rejectedToken) return false;
         const now = effects.now();
@@ -573,6 +632,8 @@ export function createAlarmMachine(effects: AlarmEffects) {
         token: null,
         rejectedToken: null,
         inFlight: [],
+        isolating: false,
+        refusals: 0,
         dirty: false,
         persistFailing: false,
         lastError: stored.problem,
@@ -733,6 +794,7 @@ export function createAlarmMachine(effects: AlarmEffects) {
                 },
               ],
             },
+            { guard: "refusedForGood", target: "idle", actions: "isolateOrDrop" },
             { target: "idle", actions: "backOff" },
           ],
         },

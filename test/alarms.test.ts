@@ -465,6 +465,44 @@ describe("AlarmManager: exceptions become alarms", () => {
     ]);
   });
 
+  it("finds the one alarm the server refuses for good, drops it after three tries, and delivers the rest", () => {
+    const d = startDevice();
+    // A server that refuses, as malformed, any batch holding a "poison" alarm.
+    const real = d.services.alarms.handler;
+    d.net.listen(ALARM_ORIGIN, (req, respond) => {
+      if (req.body.indexOf('"type":"poison"') >= 0) {
+        respond({
+          status: 422,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ error: "alarm refused" }),
+        });
+        return;
+      }
+      real(req, respond);
+    });
+    d.actor.start();
+    d.clock.advance(3 * SECOND);
+    // Raised together: those behind the first go out in one batch, which the server refuses.
+    for (const type of ["overheat", "poison", "door-open", "low-battery"]) {
+      raise(d, type, "error", "sensors");
+    }
+    d.clock.advance(10 * MINUTE);
+    expect(
+      received(d)
+        .map((a) => a.type)
+        .sort(),
+    ).toEqual(["door-open", "low-battery", "overheat"]);
+    expect(alarmsOf(d).context.counters).toMatchObject({ delivered: 3, dropped: 1, pending: 0 });
+    expect(d.logsOf("alarms")).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        msg: expect.stringMatching(
+          /^alarm .* refused 3 times: alarm refused \(HTTP 422\); dropped$/,
+        ),
+      }),
+    );
+  });
+
   it("holds every alarm raised while it restarts, and replays none after", () => {
     const d = startDevice({
       specs: (board, table) =>
