@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type AnyActorRef, sendParent, setup } from "xstate";
 import { ALARMS_BAD_FILE, ALARMS_FILE, alarmEffects, readStoredAlarms } from "../actors/alarms.js";
 import { FlashStorage } from "../board/node/flashStorage.js";
+import type { SimulatedBoard } from "../board/node/simulatedBoard.js";
 import {
   ALARM_DEFAULTS,
   type AlarmContext,
@@ -399,6 +400,19 @@ describe("AlarmManager: overflow", () => {
 });
 
 /** A manager under test control: `CRASH` makes an action throw, as a bug would. */
+/** The table with an AlarmManager whose flash write throws once a "poison" alarm is kept. */
+const withPoisonedFlash = (board: SimulatedBoard, table: ManagerSpec[]) =>
+  table.map((spec) => {
+    if (spec.id !== "alarms") return spec;
+    const effects = alarmEffects(board, () => board.clock.now());
+    const persist = effects.persist;
+    effects.persist = (next, alarms) => {
+      if (alarms.some((e) => e.type === "poison")) throw new Error("flash driver bug");
+      return persist(next, alarms);
+    };
+    return { ...spec, logic: createAlarmMachine(effects) };
+  });
+
 const crasher = setup({
   types: { events: {} as PingEvent | { type: "CRASH" } },
 }).createMachine({
@@ -436,17 +450,7 @@ describe("AlarmManager: exceptions become alarms", () => {
 
   it("delivers its own failure through its restarted instance", () => {
     const d = startDevice({
-      specs: (board, table) =>
-        table.map((spec) => {
-          if (spec.id !== "alarms") return spec;
-          const effects = alarmEffects(board, () => board.clock.now());
-          const persist = effects.persist;
-          effects.persist = (next, alarms) => {
-            if (alarms.some((e) => e.type === "poison")) throw new Error("flash driver bug");
-            return persist(next, alarms);
-          };
-          return { ...spec, logic: createAlarmMachine(effects) };
-        }),
+      specs: withPoisonedFlash,
     });
     d.actor.start();
     d.clock.advance(3 * SECOND);
@@ -505,17 +509,7 @@ describe("AlarmManager: exceptions become alarms", () => {
 
   it("holds every alarm raised while it restarts, and replays none after", () => {
     const d = startDevice({
-      specs: (board, table) =>
-        table.map((spec) => {
-          if (spec.id !== "alarms") return spec;
-          const effects = alarmEffects(board, () => board.clock.now());
-          const persist = effects.persist;
-          effects.persist = (next, alarms) => {
-            if (alarms.some((e) => e.type === "poison")) throw new Error("flash driver bug");
-            return persist(next, alarms);
-          };
-          return { ...spec, logic: createAlarmMachine(effects) };
-        }),
+      specs: withPoisonedFlash,
     });
     d.actor.start();
     d.clock.advance(3 * SECOND);
