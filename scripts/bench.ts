@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: speed and size figures, printed, never asserted.
  *
- * - the whole device (controller, logger, network, auth, config) and its services through 24
- *   hours of a flapping radio on the virtual clock (wall time, transitions per second), median
- *   of five runs;
+ * - the whole device (the controller and its nine managers) and its services through 24 hours
+ *   of a flapping radio on the virtual clock (wall time, transitions per second), median of five
+ *   runs;
  * - the device API on `board/node` over real loopback HTTP, in real time:
  *   requests per second and p99 latency for `/metrics` and an authorised `GET /state`, with the
  *   default rate limit and with the largest the schema allows, one keep-alive client, a bounded
