@@ -26,6 +26,7 @@ import {
   payloadTooLarge,
   type ServiceRequest,
   type ServiceResponse,
+  servedRequest,
   TIMEOUT,
 } from "./simulatedNetwork.js";
 
@@ -42,21 +43,9 @@ export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
     serve(options, handler, ready) {
       let open = true;
       let server: LoopbackServer | undefined;
-      serveOnLoopback(
-        (req, respond) =>
-          handler(
-            {
-              method: req.method,
-              path: req.path,
-              headers: req.headers,
-              body: req.body,
-              remoteAddress: req.remoteAddress ?? "unknown",
-            },
-            respond,
-          ),
-        options.port,
-        { maxBodyBytes: options.maxBodyBytes },
-      ).then(
+      serveOnLoopback((req, respond) => handler(servedRequest(req), respond), options.port, {
+        maxBodyBytes: options.maxBodyBytes,
+      }).then(
         (started) => {
           server = started;
           if (open) ready(null, started.port);

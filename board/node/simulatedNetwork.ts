@@ -26,6 +26,7 @@ import type {
   HttpRequest,
   HttpResponse,
   RequestHandler,
+  ServedRequest,
   ServeOptions,
   Udp,
   UdpPeer,
@@ -238,16 +239,7 @@ export class SimulatedNetwork {
     const origin = port === 80 ? `http://${address}` : `http://${address}:${port}`;
     const own: HttpHandler = (req, respond) => {
       if (utf8Length(req.body) > options.maxBodyBytes) return respond(payloadTooLarge());
-      handler(
-        {
-          method: req.method,
-          path: req.path,
-          headers: req.headers,
-          body: req.body,
-          remoteAddress: req.remoteAddress ?? "unknown",
-        },
-        respond,
-      );
+      handler(servedRequest(req), respond);
     };
     const taken = this.serverAt(origin) !== undefined;
     if (!taken) this.listen(origin, own);
@@ -342,6 +334,17 @@ export class SimulatedNetwork {
     }
     return undefined;
   }
+}
+
+/** A request as a board's own server sees it: the peer's address always said. */
+export function servedRequest(req: ServiceRequest): ServedRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    headers: req.headers,
+    body: req.body,
+    remoteAddress: req.remoteAddress ?? "unknown",
+  };
 }
 
 /**
