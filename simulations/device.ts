@@ -65,6 +65,13 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   onTransition?: (transition: Transition) => void;
   /** Forwarded to XState, e.g. the Stately inspector's `inspect`. */
   inspect?: (event: InspectionEvent) => void;
+  /**
+   * The runtime the machines run on: XState's `createActor` by default, or the compiled-chart
+   * runtime the device runs (`scripts/charts/adapt.ts`), to compare the two.
+   */
+  createActor?: (logic: any, options: any) => AnyActorRef;
+  /** What the board reports as free memory; the host's by default (not reproducible). */
+  freeMemory?: () => number;
 }
 
 /** What the host has free: JsVars inside the interpreter, heap bytes on Node, 0 in a bare `vm`. */
@@ -108,7 +115,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     http: options.services?.http,
     udp: options.services?.udp,
     deviceId: SIMULATED_DEVICE.deviceId,
-    freeMemory: hostFreeMemory,
+    freeMemory: options.freeMemory ?? hostFreeMemory,
     log: () => {},
   });
   // Provisioning: a new device leaves the factory with its key in flash.
@@ -151,7 +158,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
       snapshot: { value: snapshot.value, context: snapshot.context },
     });
   };
-  const actor = createActor(createDeviceMachine(board, specs), {
+  const actor = (options.createActor ?? createActor)(createDeviceMachine(board, specs), {
     id: "controller",
     clock: options.clock,
     input: { supervisor: options.supervisor },

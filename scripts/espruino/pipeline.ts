@@ -2,8 +2,10 @@
  * How TypeScript becomes JavaScript the Espruino interpreter runs, in three passes:
  *
  * 1. esbuild bundles the entry into one script and lowers the ES2016+ syntax it can (`?.`,
- *    `??=`, `**`, class fields), leaving out xstate's definition serialisers
- *    (`dropSerializers.ts`).
+ *    `??=`, `**`, class fields). XState itself stays on the laptop: `xstate` resolves to the
+ *    device's compiled-chart runtime (`runtime/chart/xstate.ts`), and the empty chart registry
+ *    (`runtime/chart/charts.ts`) is replaced by the charts the compiler made of every machine of
+ *    the device (`scripts/charts/`).
  * 2. Babel lowers the ES2015 syntax Espruino lacks or gets wrong, with the transforms LANGUAGE.md
  *    names, in their spec-compliant (non-loose) form (loose spread turns `[...set]` into
  *    `[].concat(set)`, and loose for-of ignores iterators), plus arrow functions (see below). A second Babel pass removes
@@ -14,9 +16,12 @@
  *
  * The result still needs the shim prelude in front of it, and the gate behind it.
  */
+
+import { fileURLToPath } from "node:url";
 import { transformSync } from "@babel/core";
 import * as esbuild from "esbuild";
-import { dropXstateSerializers } from "./dropSerializers.js";
+import { chartsModule } from "../charts/compile.js";
+import { deviceMachines } from "../charts/deviceMachines.js";
 import { lowerLabels } from "./lowerLabels.js";
 import { renameEspruinoKeywords } from "./renameKeywords.js";
 
@@ -93,6 +98,26 @@ const BABEL_PLUGINS = [
   "@babel/plugin-transform-arrow-functions",
 ];
 
+const DEVICE_XSTATE = fileURLToPath(new URL("../../runtime/chart/xstate.ts", import.meta.url));
+const CHART_REGISTRY = /[\\/]runtime[\\/]chart[\\/]charts\.ts$/;
+
+/**
+ * The esbuild plugin that takes XState out of the bundle: `xstate` is the device's runtime, and
+ * the chart registry holds the compiled chart of every machine of the device.
+ */
+function compiledCharts(): esbuild.Plugin {
+  return {
+    name: "compiled-charts",
+    setup(build) {
+      build.onResolve({ filter: /^xstate$/ }, () => ({ path: DEVICE_XSTATE }));
+      build.onLoad({ filter: CHART_REGISTRY }, () => ({
+        contents: chartsModule(deviceMachines()),
+        loader: "js",
+      }));
+    },
+  };
+}
+
 export interface LoweredBundle {
   code: string;
   bytes: number;
@@ -109,7 +134,6 @@ function passOneSupported(): Record<string, boolean> {
  * whitespace removal, for reading the interpreter's stack traces; the syntax stays as gated.
  */
 export async function lowerForEspruino(entry: string, readable = false): Promise<LoweredBundle> {
-  const serializers = dropXstateSerializers();
   const bundled = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -122,9 +146,8 @@ export async function lowerForEspruino(entry: string, readable = false): Promise
     supported: passOneSupported(),
     legalComments: "none",
     logLevel: "silent",
-    plugins: [serializers.plugin],
+    plugins: [compiledCharts()],
   });
-  serializers.done();
   const lowered = transformSync(bundled.outputFiles[0].text, {
     babelrc: false,
     configFile: false,
