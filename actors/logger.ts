@@ -107,6 +107,8 @@ export function loggerEffects(
           const closed = files(trail).filter((f) => f.name !== open[trail]?.file.name);
           if (closed.length === 0) continue;
           const lines = erase(closed[0]);
+          // A flash that will not erase frees nothing: trying again would never end.
+          if (storage.read(closed[0].name) !== undefined) return false;
           observe({ kind: "dropped", trail, lines, file: closed[0].name });
           sendBack({ type: "LINES_DROPPED", trail, count: lines });
           return true;

@@ -183,6 +183,12 @@ export interface Board {
   reset(reason: string): void;
   /** A uniform random number in [0, 1): seedable in simulation, hardware noise on the device. */
   random(): number;
+  /**
+   * A uniform random number in [0, 1) that no seed reproduces (hardware noise on the device, the
+   * host's generator in simulation): for what must differ between boots whatever the seed, such
+   * as the prefix of alarm keys, which a server may hold from an earlier boot.
+   */
+  entropy(): number;
   info: BoardInfo;
   log(line: string): void;
 }

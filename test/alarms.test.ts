@@ -635,7 +635,7 @@ describe("AlarmManager: bad input", () => {
     ]);
   });
 
-  it("on a full flash keeps alarms in RAM, delivers them, and says so once each way", () => {
+  it("on a full flash keeps alarms in RAM, delivers them, raises flash-failing, and says so once each way", () => {
     const d = startDevice();
     d.services.alarms.faults.failNext(1_000, 503);
     d.actor.start();
@@ -644,13 +644,16 @@ describe("AlarmManager: bad input", () => {
     raise(d, "a", "error");
     raise(d, "b", "error");
     d.clock.advance(SECOND);
-    expect(d.logsOf("alarms").filter((l) => l.msg.startsWith("flash full"))).toEqual([
-      { level: "warn", msg: "flash full: 1 alarm(s) held in RAM only, lost on a reboot" },
+    expect(d.logsOf("alarms").filter((l) => l.msg.startsWith("flash refused"))).toEqual([
+      {
+        level: "warn",
+        msg: "flash refused the alarm buffer: 1 alarm(s) held in RAM only, lost on a reboot",
+      },
     ]);
     expect(alarmsOf(d).context.persistFailing).toBe(false);
     d.services.alarms.faults.reset();
     d.clock.advance(2 * MINUTE);
-    expect(received(d).map((a) => a.type)).toEqual(["a", "b"]);
+    expect(received(d).map((a) => a.type)).toEqual(["a", "flash-failing", "b"]);
     expect(d.logsOf("alarms")).toContainEqual({
       level: "info",
       msg: "flash writable again: the alarm buffer is kept",
