@@ -790,3 +790,18 @@ describe("AlarmManager: settings and buffer rules", () => {
     expect(readStoredAlarms('{"alarms": []}')).toEqual({ next: 0, alarms: [], problem: null });
   });
 });
+
+describe("AlarmManager: keys never reused across boots", () => {
+  it("draws the key prefix from the board's unseeded source at every boot, whatever the seed", () => {
+    const prefixes = [1, 2, 3].map(() => {
+      // The same seed each time, and a fresh flash: as if alarms.json were lost.
+      const d = startDevice({ seed: 1, storage: new FlashStorage() });
+      d.actor.start();
+      const prefix = alarmsOf(d).context.prefix;
+      d.actor.stop();
+      return prefix;
+    });
+    expect(prefixes.every((p) => /^[0-9a-f]{8}$/.test(p))).toBe(true);
+    expect(new Set(prefixes).size).toBe(3);
+  });
+});
