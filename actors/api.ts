@@ -4,29 +4,34 @@
  * One callback actor opens the port through the board (`Http.serve`) and answers every request
  * until it is stopped. For each request, in this order, each step cheaper than the next:
  *
- * 1. the route and method: unknown paths 404, known paths with another method 405 with `Allow`;
- * 2. the rate: one token bucket per client (`runtime/tokenBucket.ts`), 429 with `Retry-After`;
- * 3. provisioning: until the device holds an API key in flash (`api.key`, provisioned like
- *    `device.key`) and knows its tenant (from its own service token's claims), every protected
- *    route answers 503 `{"error":"device not provisioned"}`: no token could be checked yet, and
- *    a 401 would wrongly blame the caller;
- * 4. the token (`runtime/rbac.ts`): HS256 with the API key, the device's tenant, the route's
- *    role, expiry and not-before with the configured skew; 401 or 403;
- * 5. the body of a PUT or POST: a JSON object, 400 otherwise; then the route itself.
+ * 1. the rate: one token bucket per client (`runtime/tokenBucket.ts`), 429 with `Retry-After`,
+ *    before the route, so unknown paths spend it too; `/healthz` has buckets of its own, by
+ *    address, so neither kind of flood starves the other;
+ * 2. the route and method: unknown paths 404, known paths with another method 405 with `Allow`;
+ * 3. two `Authorization` headers (joined with ", " by the transport): 400;
+ * 4. provisioning: until the device holds an API key in flash (`api.key`, provisioned like
+ *    `device.key`) and knows its tenant and namespace (from its own service token's claims),
+ *    every protected route answers 503 `{"error":"device not provisioned"}`;
+ * 5. a token not remembered as verified takes from one budget shared by all clients
+ *    (`unverifiedPerSec`), since it costs an HMAC: 429 once that is spent;
+ * 6. the token (`runtime/rbac.ts`): HS256 with the API key, the device's tenant and namespace,
+ *    the route's role, expiry, not-before and issue time with the configured skew, a lifetime
+ *    within `maxTokenLifetimeSec`; 401 or 403;
+ * 7. the body of a PUT or POST: a JSON object, 400 otherwise; then the route itself.
  *
  * Which bucket: a client is its token's subject, else its address, but the subject is trusted
- * only once its token has verified. Keying by the subject read from an unverified token would let
- * anyone mint a fresh bucket per request (a new `sub` each time) and make the device compute an
- * HMAC for each, or drain a real user's bucket by naming them. So the server remembers the last
- * few Authorization headers that verified, with their subject: a request bearing one of those
- * spends its subject's bucket, anything else spends its address's bucket, and both are checked
- * before the signature is. (Espruino's server does not expose the peer's address: there every
- * not-yet-verified request shares one bucket.)
+ * only once its token has verified: keying by the subject of an unverified token would let anyone
+ * mint a bucket per request or drain a real user's. Tokens that verified are remembered by their
+ * signature (`runtime/verifiedTokens.ts`). (Espruino's server does not expose the peer's
+ * address: there every not-yet-verified request shares one bucket.)
  *
- * Every PUT and POST that reaches a route is written to the audit trail (`AUDIT` to the logger:
- * who, what, result, role and tenant), refused ones included; 429s are counted, not audited, so a
- * flood cannot fill the flash. Every answer is JSON (`/metrics` is Prometheus text) and no error
- * carries a stack trace: a route that throws is answered 500 by the board.
+ * The audit trail (`AUDIT` to the logger): each PUT and POST by an authenticated caller is one
+ * record (who, what, result, role, tenant, namespace). Refusals of callers not authenticated,
+ * GETs included and those the transport answered itself (`onRefused`), are counted per client
+ * (`runtime/refusals.ts`) and written once a minute, one record per client into `refused.*` and
+ * one log line for all, so no flood, from however many addresses, turns over the records of
+ * authenticated actions or the log. Every answer is JSON (`/metrics` is Prometheus text) and no
+ * error carries a stack trace: a route that throws is answered 500 by the board.
  */
 import { type ActorSystem, type AnyActorRef, fromCallback } from "xstate";
 import type { Board, ServedRequest, ServedResponse } from "../board/types.js";
