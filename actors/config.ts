@@ -2,6 +2,10 @@
  * The ConfigManager's effects: the last known good document in flash (`config.lkg`), and the
  * conditional fetch from the ConfigurationServer (`If-None-Match` with the ETag held, so an
  * unchanged document costs a 304 and no parsing).
+ *
+ * A `config.lkg` that is not a document of the shape written here is never trusted: its text is
+ * copied to `config.bad` before anything can overwrite it, and the problem is named for the
+ * manager to log and raise, as `alarms.json` is.
  */
 import { fromCallback } from "xstate";
 import type { Board } from "../board/types.js";
@@ -9,26 +13,37 @@ import type { ConfigDocument, ConfigEffects, FetchInput } from "../machines/conf
 import { requestJson } from "./httpJson.js";
 
 export const LAST_KNOWN_GOOD_FILE = "config.lkg";
+/** Where an unreadable last known good is copied, for whoever investigates. */
+export const CONFIG_BAD_FILE = "config.bad";
 
-/** The stored document, if flash holds one of the right shape. */
-export function readLastKnownGood(text: string | undefined): ConfigDocument | null {
-  if (text === undefined) return null;
+/** The stored document, if flash holds one of the right shape; else what is wrong with it. */
+export function readLastKnownGood(text: string | undefined): {
+  stored: ConfigDocument | null;
+  problem: string | null;
+} {
+  if (text === undefined) return { stored: null, problem: null };
+  let doc: Partial<ConfigDocument> | null;
   try {
-    const doc = JSON.parse(text) as Partial<ConfigDocument>;
-    if (typeof doc.version !== "number" || typeof doc.etag !== "string") return null;
-    return { version: doc.version, etag: doc.etag, config: doc.config };
+    doc = JSON.parse(text) as Partial<ConfigDocument> | null;
   } catch (_) {
-    return null;
+    return { stored: null, problem: `${LAST_KNOWN_GOOD_FILE} is not JSON` };
   }
+  if (doc === null || typeof doc.version !== "number" || typeof doc.etag !== "string") {
+    return { stored: null, problem: `${LAST_KNOWN_GOOD_FILE} holds no configuration document` };
+  }
+  return { stored: { version: doc.version, etag: doc.etag, config: doc.config }, problem: null };
 }
 
 export function configEffects(board: Pick<Board, "http" | "storage">): ConfigEffects {
   return {
     loadLastKnownGood: fromCallback(({ sendBack }) => {
-      sendBack({
-        type: "LKG_LOADED",
-        stored: readLastKnownGood(board.storage.read(LAST_KNOWN_GOOD_FILE)),
-      });
+      const text = board.storage.read(LAST_KNOWN_GOOD_FILE);
+      const read = readLastKnownGood(text);
+      let problem = read.problem;
+      if (problem !== null && !board.storage.write(CONFIG_BAD_FILE, text as string)) {
+        problem = `${problem} (and flash refused to keep it as ${CONFIG_BAD_FILE})`;
+      }
+      sendBack({ type: "LKG_LOADED", stored: read.stored, problem });
     }),
 
     fetchConfig: fromCallback<any, FetchInput>(({ input, sendBack }) =>

@@ -5,7 +5,7 @@
  * by one entry in `managerTable`.
  */
 import type { Board, WifiCredentials } from "../board/types.js";
-import { createAlarmMachine } from "../machines/alarms.js";
+import { createAlarmMachine, keyPrefix } from "../machines/alarms.js";
 import { type ApiSettings, createApiMachine } from "../machines/api.js";
 import { createAuthMachine } from "../machines/auth.js";
 import { createConfigMachine } from "../machines/config.js";
@@ -125,6 +125,7 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
       input: {
         alarmsUrl: setup.services.alarmsUrl ?? "http://alarms.invalid",
         seed: setup.seed + 3,
+        keyPrefix: keyPrefix(board.entropy()),
       },
       dependsOn: ["logger"],
       requiredForReadiness: true,

@@ -9,8 +9,8 @@
  *   down to its start, and says so);
  * - a file never exceeds the trail's `maxFileBytes`; at most `maxFiles` files are kept and a
  *   closed file whose lines are all older than `maxAgeMs` is erased;
- * - when the flash is full it erases the oldest closed file (ordinary logs before the audit
- *   trail) and reports the lines that went with it (`LINES_DROPPED`); a line that still finds no
+ * - when the flash is full it erases the oldest closed file (ordinary logs first, then refusal
+ *   summaries, authenticated actions last) and reports the lines that went with it (`LINES_DROPPED`); a line that still finds no
  *   room is itself counted as dropped. Lines are never reordered.
  * - nothing it does throws into the logger: a failing flash becomes `SINK_FAILED`.
  * After a restart it continues the newest file of each trail it finds in flash. File names and
@@ -24,7 +24,12 @@ import { formatJsonLine, type LogRecord } from "../runtime/log.js";
 import { expiredFiles, type LogFile, logFileName, trailFiles } from "../runtime/logFiles.js";
 import type { WallClock } from "./wallClock.js";
 
-export type TrailName = "log" | "audit";
+/**
+ * `audit` holds authenticated actions, one record each; `refused` the minute summaries of
+ * refused requests. Both follow the audit settings, each within its own `maxFiles` files: the
+ * floor that only authenticated actions consume is the whole of `audit`.
+ */
+export type TrailName = "log" | "audit" | "refused";
 
 /** What the sink did, for whoever watches (the console view, tests). */
 export type SinkNotice =
@@ -57,13 +62,14 @@ export function loggerEffects(
     logSink: fromCallback<SinkRequest, SinkInput>(({ input, receive, sendBack }) => {
       let settings = input.settings;
       let identity = input.identity;
-      const open: Record<TrailName, OpenFile | null> = { log: null, audit: null };
+      const open: Record<TrailName, OpenFile | null> = { log: null, audit: null, refused: null };
       /** When the oldest closed file of each trail passes the age limit (checked per write, cheaply). */
-      const expiresAt: Record<TrailName, number> = { log: 0, audit: 0 };
+      const expiresAt: Record<TrailName, number> = { log: 0, audit: 0, refused: 0 };
       let failing = false;
 
       const files = (trail: TrailName) => trailFiles(trail, storage.list(`${trail}.`));
-      const limits = (trail: TrailName): TrailSettings => settings[trail];
+      const limits = (trail: TrailName): TrailSettings =>
+        trail === "log" ? settings.log : settings.audit;
 
       /** The newest file of a trail, continued after a restart if it has room. */
       const current = (trail: TrailName): OpenFile | null => {
@@ -95,12 +101,14 @@ export function loggerEffects(
 
       /** Frees flash by erasing the oldest closed file, ordinary logs first. */
       const makeRoom = (): boolean => {
-        const order: TrailName[] = ["log", "audit"];
+        const order: TrailName[] = ["log", "refused", "audit"];
         for (let t = 0; t < order.length; t++) {
           const trail = order[t];
           const closed = files(trail).filter((f) => f.name !== open[trail]?.file.name);
           if (closed.length === 0) continue;
           const lines = erase(closed[0]);
+          // A flash that will not erase frees nothing: trying again would never end.
+          if (storage.read(closed[0].name) !== undefined) return false;
           observe({ kind: "dropped", trail, lines, file: closed[0].name });
           sendBack({ type: "LINES_DROPPED", trail, count: lines });
           return true;
@@ -183,7 +191,7 @@ export function loggerEffects(
             });
           } else {
             const r = request.record;
-            write("audit", {
+            write(r.refused ? "refused" : "audit", {
               ts,
               level: "info",
               msg: r.what,

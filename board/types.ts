@@ -55,7 +55,10 @@ export interface HttpResponse {
   body: string;
 }
 
-/** A request to a server the board runs; header names in lower case on every board. */
+/**
+ * A request to a server the board runs; header names in lower case on every board, a header
+ * sent more than once joined into one value with ", " (as HTTP allows), so none is silently lost.
+ */
 export interface ServedRequest {
   method: string;
   /** With its query string, as sent. */
@@ -76,6 +79,12 @@ export interface ServeOptions {
   port: number;
   /** A longer body is answered 413 by the board, read past but never kept whole in memory. */
   maxBodyBytes: number;
+  /**
+   * Told of every request the board answers itself, never reaching the handler (413, and where
+   * the transport sees them 431 for oversized headers, 400 for a malformed request, 408 for a
+   * connection idle or slow past its deadline), so that they too are counted against their client.
+   */
+  onRefused?: (status: number, remoteAddress: string) => void;
 }
 
 export interface Http {
@@ -174,6 +183,12 @@ export interface Board {
   reset(reason: string): void;
   /** A uniform random number in [0, 1): seedable in simulation, hardware noise on the device. */
   random(): number;
+  /**
+   * A uniform random number in [0, 1) that no seed reproduces (hardware noise on the device, the
+   * host's generator in simulation): for what must differ between boots whatever the seed, such
+   * as the prefix of alarm keys, which a server may hold from an earlier boot.
+   */
+  entropy(): number;
   info: BoardInfo;
   log(line: string): void;
 }

@@ -90,6 +90,13 @@ export const MAX_DETAILS_CHARS = 512;
 export const DROPPED_TYPE = "alarms-dropped";
 /** The synthetic alarm raised when the buffer in flash could not be read back. */
 export const LOST_TYPE = "alarms-lost";
+
+/** An alarm keys' prefix: 8 hex digits from a uniform random number in [0, 1). */
+export function keyPrefix(random: number): string {
+  return `00000000${Math.floor(random * 4294967296).toString(16)}`.slice(-8);
+}
+/** Raised when the flash refuses the alarm buffer: alarms are then held in RAM only. */
+export const FLASH_FAILING_TYPE = "flash-failing";
 export const ALARMS_SOURCE = "alarms";
 
 /** One entry of the buffer: an alarm and its repeats, under one idempotency key. */
@@ -159,6 +166,12 @@ export type AlarmManagerEvent =
 export interface AlarmInput {
   alarmsUrl: string;
   seed: number;
+  /**
+   * Drawn from the board's unseeded random source at every boot (`keyPrefix`), never from the
+   * seed: a simulation run again with its seed, or a device that lost `alarms.json` and with it
+   * the sequence, must not make keys the server already holds.
+   */
+  keyPrefix: string;
   settings?: Partial<AlarmSettings>;
 }
 
@@ -627,7 +640,7 @@ export function createAlarmMachine(effects: AlarmEffects) {
         buffer,
         counters: { raised: 0, deduplicated: 0, delivered: 0, dropped: 0, pending: buffer.length },
         windows: {},
-        prefix: `00000000${(seed >>> 0).toString(16)}`.slice(-8),
+        prefix: input.keyPrefix,
         next: stored.next,
         token: null,
         rejectedToken: null,
@@ -685,9 +698,21 @@ export function createAlarmMachine(effects: AlarmEffects) {
             type: "log",
             params: {
               level: "warn",
-              msg: `flash full: ${context.buffer.length} alarm(s) held in RAM only, lost on a reboot`,
+              msg: `flash refused the alarm buffer: ${context.buffer.length} alarm(s) held in RAM only, lost on a reboot`,
             },
           });
+          // Said to the server too, once per spell: the alarm itself waits in RAM with the rest.
+          if (!context.persistFailing) {
+            enqueue.raise({
+              type: "ALARM",
+              alarm: {
+                type: FLASH_FAILING_TYPE,
+                severity: "error",
+                source: ALARMS_SOURCE,
+                details: { file: "alarms.json", buffered: context.buffer.length },
+              },
+            });
+          }
           // Tried again later, with whatever changed by then.
           if (!context.dirty) {
             enqueue.assign({ dirty: true });

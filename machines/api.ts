@@ -27,15 +27,25 @@ export interface RateLimitSettings {
 export interface ApiSettings {
   port: number;
   rateLimit: RateLimitSettings;
+  /**
+   * Tokens not yet known to have verified, checked per second across all clients (each costs an
+   * HMAC): what bounds the work of a flood that rotates its address or its token.
+   */
+  unverifiedPerSec: number;
   maxBodyBytes: number;
   clockSkewMs: number;
+  /** The longest lifetime (`exp - iat`) of a token the API accepts. */
+  maxTokenLifetimeSec: number;
 }
 
+/** Port 8080, not 80: a Node host runs the simulated device unprivileged, and so may a board. */
 export const API_DEFAULTS: ApiSettings = {
-  port: 80,
+  port: 8080,
   rateLimit: { burst: 20, refillPerSec: 5 },
+  unverifiedPerSec: 10,
   maxBodyBytes: 4096,
   clockSkewMs: 30_000,
+  maxTokenLifetimeSec: 86_400,
 };
 
 /** How long a port that would not open is left before the next try. */
@@ -91,7 +101,14 @@ export function mergeApiSettings(
   if (changes === null || typeof changes !== "object") {
     return { error: "settings: must be an object" };
   }
-  const known = ["port", "rateLimit", "maxBodyBytes", "clockSkewMs"];
+  const known = [
+    "port",
+    "rateLimit",
+    "unverifiedPerSec",
+    "maxBodyBytes",
+    "clockSkewMs",
+    "maxTokenLifetimeSec",
+  ];
   const names = Object.keys(changes);
   for (let i = 0; i < names.length; i++) {
     if (known.indexOf(names[i]) < 0) return { error: `${names[i]}: unknown setting` };
@@ -105,8 +122,10 @@ export function mergeApiSettings(
   const merged: ApiSettings = {
     port: changes.port ?? current.port,
     rateLimit: Object.assign({}, current.rateLimit, changes.rateLimit),
+    unverifiedPerSec: changes.unverifiedPerSec ?? current.unverifiedPerSec,
     maxBodyBytes: changes.maxBodyBytes ?? current.maxBodyBytes,
     clockSkewMs: changes.clockSkewMs ?? current.clockSkewMs,
+    maxTokenLifetimeSec: changes.maxTokenLifetimeSec ?? current.maxTokenLifetimeSec,
   };
   if (!isWhole(merged.port, 0, 65_535))
     return { error: "port: must be an integer from 0 to 65535" };
@@ -116,11 +135,17 @@ export function mergeApiSettings(
   if (!isWhole(merged.rateLimit.refillPerSec, 1, 1_000)) {
     return { error: "rateLimit/refillPerSec: must be an integer from 1 to 1000" };
   }
+  if (!isWhole(merged.unverifiedPerSec, 1, 1_000)) {
+    return { error: "unverifiedPerSec: must be an integer from 1 to 1000" };
+  }
   if (!isWhole(merged.maxBodyBytes, 64, 65_536)) {
     return { error: "maxBodyBytes: must be an integer from 64 to 65536" };
   }
   if (!isWhole(merged.clockSkewMs, 0, 600_000)) {
     return { error: "clockSkewMs: must be an integer from 0 to 600000" };
+  }
+  if (!isWhole(merged.maxTokenLifetimeSec, 60, 31_536_000)) {
+    return { error: "maxTokenLifetimeSec: must be an integer from 60 to 31536000" };
   }
   return { settings: merged };
 }

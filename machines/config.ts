@@ -41,7 +41,8 @@ export interface ConfigDocument {
 }
 
 export type ConfigEvent =
-  | { type: "LKG_LOADED"; stored: ConfigDocument | null }
+  /** `problem`: flash held a last known good that could not be read (kept as `config.bad`). */
+  | { type: "LKG_LOADED"; stored: ConfigDocument | null; problem: string | null }
   | ({ type: "CONFIG_RECEIVED" } & ConfigDocument)
   | { type: "CONFIG_NOT_MODIFIED" }
   | { type: "CONFIG_FETCH_FAILED"; error: string; status?: number }
@@ -130,6 +131,18 @@ export function createConfigMachine(effects: ConfigEffects) {
         const document = fromServer ? e : e.stored;
         const checked = document ? checkConfig(document.config) : null;
         const log = (entry: LogEntry) => enqueue(() => logTo(system, "config", entry));
+        if (e.type === "LKG_LOADED" && e.problem !== null) {
+          log({ level: "error", msg: `${e.problem}: kept aside as config.bad, on the defaults` });
+          enqueue.sendParent({
+            type: "ALARM",
+            alarm: {
+              type: "config-lost",
+              severity: "error",
+              source: "config",
+              details: { problem: e.problem },
+            },
+          });
+        }
         if (document && checked && "errors" in checked) {
           const where = fromServer ? "" : " in flash";
           log({

@@ -69,13 +69,16 @@ export function deviceConfigSchema(): Schema {
         pollIntervalMs: int(5_000, 86_400_000, 60_000),
       }),
       api: section({
-        port: int(0, 65_535, 80),
+        // Not 80: a document without a port must not move the API onto a privileged one.
+        port: int(0, 65_535, 8080),
         rateLimit: section({
           burst: int(1, 1_000, 20),
           refillPerSec: int(1, 1_000, 5),
         }),
+        unverifiedPerSec: int(1, 1_000, 10),
         maxBodyBytes: int(64, 65_536, 4096),
         clockSkewMs: int(0, 600_000, 30_000),
+        maxTokenLifetimeSec: int(60, 31_536_000, 86_400),
       }),
       alarms: section({
         dedupWindowMs: int(0, 86_400_000, 60_000),

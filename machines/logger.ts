@@ -4,7 +4,9 @@
  * Managers send `LOG` (see `supervision.ts`); lines below the level in force are dropped here,
  * the rest go to the sink, the effect actor that masks, stamps, formats and appends them
  * (`actors/logger.ts`). `AUDIT` records (who did what, with what result) bypass the level: the
- * audit trail is kept apart from ordinary logs and rotated on its own. The level changes at run
+ * audit trail is kept apart from ordinary logs and rotated on its own, and its summaries of
+ * refused requests apart again, so only authenticated actions turn over the records of
+ * authenticated actions. The level changes at run
  * time by `SET_LEVEL`; rotation and masking by `CONFIGURE`, refused with the field named when
  * invalid. When the flash is full the sink drops the oldest rotated file; the logger counts the
  * lines lost and tells its parent (`LOG_LINES_DROPPED`), for the alarm manager to raise.
@@ -42,6 +44,11 @@ export interface AuditRecord {
   what: string;
   result: string;
   fields?: Record<string, unknown>;
+  /**
+   * A summary of refused requests by callers not authenticated: kept in files of its own
+   * (`refused.*`), so that no amount of them can turn over the records of authenticated actions.
+   */
+  refused?: boolean;
 }
 
 /** What the logger asks of its sink. */
@@ -58,7 +65,7 @@ export type LoggerEvent =
   | { type: "SET_LEVEL"; level: unknown }
   | { type: "CONFIGURE"; settings: Partial<LoggerSettings> }
   /** From the sink: the flash was full, and `count` lines went with the files dropped. */
-  | { type: "LINES_DROPPED"; trail: "log" | "audit"; count: number }
+  | { type: "LINES_DROPPED"; trail: "log" | "audit" | "refused"; count: number }
   | { type: "SINK_FAILED"; reason: string }
   | { type: "SINK_OK" }
   /** From the AuthManager, through the controller: the tenant and namespace the device belongs to. */
@@ -67,7 +74,7 @@ export type LoggerEvent =
 /** What the logger tells its parent. */
 export interface LinesDroppedReport {
   type: "LOG_LINES_DROPPED";
-  trail: "log" | "audit";
+  trail: "log" | "audit" | "refused";
   count: number;
   total: number;
 }

@@ -5,8 +5,10 @@
  * Guarantees: `base64urlEncode` matches `Buffer.from(x).toString("base64url")` (strings are
  * UTF-8). `base64urlDecode` returns null for any character outside the 64-character alphabet
  * (so padding, whitespace, `+` and `/` too) and for a length that no encoding has
- * (`length % 4 === 1`), and never throws. Like Buffer, atob and jose, it ignores the unused low
- * bits of the last character, so two spellings of the same bytes both decode.
+ * (`length % 4 === 1`), and never throws. Unlike Buffer, atob and jose, it also returns null
+ * when the unused low bits of the last character are not zero: only the canonical spelling of
+ * some bytes decodes, so a signed token has exactly one text and a token that decodes to the same
+ * bytes but is spelled otherwise is refused (RFC 4648 §3.5 allows encoders no choice there).
  */
 import { utf8Encode } from "./utf8.js";
 
@@ -60,7 +62,8 @@ export function base64urlDecode(s: string): Uint8Array | null {
   if (i < n) {
     const v =
       (sextet(s, i) << 18) | (sextet(s, i + 1) << 12) | (n - i === 3 ? sextet(s, i + 2) << 6 : 0);
-    if (v < 0) return null;
+    // Spare bits: 4 under two characters, 2 under three; any set means a non-canonical spelling.
+    if (v < 0 || (v & (n - i === 3 ? 0xff : 0xffff)) !== 0) return null;
     out[j++] = v >> 16;
     if (n - i === 3) out[j] = v >> 8;
   }

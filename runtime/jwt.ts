@@ -15,7 +15,10 @@
  *   at most 30 levels deep, no lone surrogate escapes, no integer beyond 18 digits;
  * - `sub` must be a string; `exp`, `nbf`, `iat` finite numbers; `tenant`, `ns` strings and
  *   `roles` a string array when present; a key must not be empty; a token longer than
- *   `maxLength` (8 KB unless told) is refused unread.
+ *   `maxLength` (8 KB unless told) is refused unread;
+ * - with `maxLifetimeSec`, `iat` is required, may not be after now widened by the skew, and
+ *   `exp - iat` may not exceed it: a leaked token cannot have been minted to live for years
+ *   (jose's `maxTokenAge` bounds `now - iat` instead, which a future `iat` defeats).
  *
  * The JSON rules are what make Node and Espruino agree: Espruino's `JSON.parse` (2v29, measured)
  * takes trailing commas, single quotes, hex and leading-zero numbers, `\x` escapes and trailing
@@ -54,7 +57,8 @@ export type JwtError =
   | "bad-signature"
   | "expired"
   | "not-yet-valid"
-  | "missing-claim";
+  | "missing-claim"
+  | "too-long-lived";
 
 export interface VerifyOptions {
   /** The current time in milliseconds. Not a finite number: every token is refused. */
@@ -63,6 +67,8 @@ export interface VerifyOptions {
   skewMs?: number;
   /** Longest token read, in characters; 8192 unless told. Bounds the memory a token can take. */
   maxLength?: number;
+  /** Longest lifetime (`exp - iat`) accepted, in seconds; unbounded, `iat` optional, unless told. */
+  maxLifetimeSec?: number;
 }
 
 export type JwtVerdict =
@@ -177,6 +183,17 @@ function verify(
   }
   if (!(now - skewMs < (claims.exp as number) * 1000)) {
     return refuse("expired", `exp ${claims.exp} is not after now ${now} ms - skew`);
+  }
+  const maxLifetime = options.maxLifetimeSec;
+  if (maxLifetime !== undefined) {
+    const iat = claims.iat as number | undefined;
+    if (iat === undefined) return refuse("missing-claim", "no iat: the lifetime is unknown");
+    if (!(now + skewMs >= iat * 1000)) {
+      return refuse("not-yet-valid", `iat ${iat} is after now ${now} ms + skew`);
+    }
+    if (!((claims.exp as number) - iat <= maxLifetime)) {
+      return refuse("too-long-lived", `exp - iat is more than ${maxLifetime} s`);
+    }
   }
   return { ok: true, claims: claims as JwtClaims };
 }

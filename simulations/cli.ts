@@ -391,7 +391,9 @@ console.log(
 );
 if (outageSeconds > 0)
   console.log(`StateServer outage: at ${outageAtSeconds} s, for ${outageSeconds} s`);
-console.log(`JSON logs: ${FLASH_DIR}/log.* (audit trail: ${FLASH_DIR}/audit.*)`);
+console.log(
+  `JSON logs: ${FLASH_DIR}/log.* (audit trail: ${FLASH_DIR}/audit.*, refused requests: ${FLASH_DIR}/refused.*)`,
+);
 if (inspector) console.log(`Inspector: open ${inspector.url} in a browser`);
 device.actor.start();
 

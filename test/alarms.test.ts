@@ -635,7 +635,7 @@ describe("AlarmManager: bad input", () => {
     ]);
   });
 
-  it("on a full flash keeps alarms in RAM, delivers them, and says so once each way", () => {
+  it("on a full flash keeps alarms in RAM, delivers them, raises flash-failing, and says so once each way", () => {
     const d = startDevice();
     d.services.alarms.faults.failNext(1_000, 503);
     d.actor.start();
@@ -644,13 +644,16 @@ describe("AlarmManager: bad input", () => {
     raise(d, "a", "error");
     raise(d, "b", "error");
     d.clock.advance(SECOND);
-    expect(d.logsOf("alarms").filter((l) => l.msg.startsWith("flash full"))).toEqual([
-      { level: "warn", msg: "flash full: 1 alarm(s) held in RAM only, lost on a reboot" },
+    expect(d.logsOf("alarms").filter((l) => l.msg.startsWith("flash refused"))).toEqual([
+      {
+        level: "warn",
+        msg: "flash refused the alarm buffer: 1 alarm(s) held in RAM only, lost on a reboot",
+      },
     ]);
     expect(alarmsOf(d).context.persistFailing).toBe(false);
     d.services.alarms.faults.reset();
     d.clock.advance(2 * MINUTE);
-    expect(received(d).map((a) => a.type)).toEqual(["a", "b"]);
+    expect(received(d).map((a) => a.type)).toEqual(["a", "flash-failing", "b"]);
     expect(d.logsOf("alarms")).toContainEqual({
       level: "info",
       msg: "flash writable again: the alarm buffer is kept",
@@ -785,5 +788,20 @@ describe("AlarmManager: settings and buffer rules", () => {
     expect(readStoredAlarms("[]").problem).toBe("alarms.json holds no alarm list");
     expect(readStoredAlarms("null").problem).toBe("alarms.json holds no alarm list");
     expect(readStoredAlarms('{"alarms": []}')).toEqual({ next: 0, alarms: [], problem: null });
+  });
+});
+
+describe("AlarmManager: keys never reused across boots", () => {
+  it("draws the key prefix from the board's unseeded source at every boot, whatever the seed", () => {
+    const prefixes = [1, 2, 3].map(() => {
+      // The same seed each time, and a fresh flash: as if alarms.json were lost.
+      const d = startDevice({ seed: 1, storage: new FlashStorage() });
+      d.actor.start();
+      const prefix = alarmsOf(d).context.prefix;
+      d.actor.stop();
+      return prefix;
+    });
+    expect(prefixes.every((p) => /^[0-9a-f]{8}$/.test(p))).toBe(true);
+    expect(new Set(prefixes).size).toBe(3);
   });
 });

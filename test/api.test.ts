@@ -37,8 +37,9 @@ describe("device API over real HTTP on loopback", () => {
   const d = apiDevice({
     loopback: true,
     extra: [fakeManager("alarms", FAKE_ALARMS)],
-    // The matrix makes many calls from one address: a limit is tested on its own below.
-    api: { port: 0, rateLimit: { burst: 1000, refillPerSec: 1000 } },
+    // The matrix makes many calls from one address, on a clock that stands still while real
+    // HTTP runs: limits are tested on their own below.
+    api: { port: 0, rateLimit: { burst: 1000, refillPerSec: 1000 }, unverifiedPerSec: 1000 },
   });
   let origin = "";
   beforeAll(async () => {
@@ -305,7 +306,7 @@ describe("device API on the in-memory network", () => {
     d.actor.stop();
   });
 
-  it("writes every mutating call to the audit trail, refused ones included", () => {
+  it("audits each authenticated call, and sums up refused ones per client and minute", () => {
     const d = apiDevice();
     d.actor.start();
     d.clock.advance(5 * SECOND);
@@ -313,15 +314,58 @@ describe("device API on the in-memory network", () => {
     expect(d.call("PUT", "/log-level", { token: operator, body: '{"level":"warn"}' }).status).toBe(
       200,
     );
+    expect(d.call("PUT", "/log-level", { token: operator, body: "{" }).status).toBe(400);
     expect(d.call("POST", "/reboot", { token: operator }).status).toBe(403);
     expect(d.call("POST", "/reboot", { body: "{}", from: "10.1.1.1" }).status).toBe(401);
+    // A refused GET of a protected route is counted too.
+    expect(d.call("GET", "/state", { from: "10.1.1.1" }).status).toBe(401);
     expect(d.call("GET", "/state", { token: operator }).status).toBe(200);
     d.clock.advance(SECOND);
     expect(d.board.resets).toEqual([]);
-    expect(d.audit.map((l) => [l.msg, l.who, l.result, l.role, l["field.tenant"]])).toEqual([
-      ["PUT /log-level", "op-1", "200", "operator", tenant],
-      ["POST /reboot", "op-1", "403 role operator is below admin", null, tenant],
-      ["POST /reboot", "anonymous@10.1.1.1", "401 no Authorization header", null, null],
+    const row = (l: Record<string, unknown>) => [
+      l.msg,
+      l.who,
+      l.result,
+      l.role,
+      l["field.tenant"],
+      l["field.ns"],
+    ];
+    expect(d.audit.map(row)).toEqual([
+      ["PUT /log-level", "op-1", "200", "operator", tenant, "sim-ns"],
+      ["PUT /log-level", "op-1", "400 the body is not JSON", "operator", tenant, "sim-ns"],
+    ]);
+    // Nothing refused is written one record each: the summary comes once the minute is over.
+    expect(d.refused).toEqual([]);
+    d.clock.advance(60 * SECOND);
+    expect(
+      d.refused.map((l) => [
+        l.msg,
+        l.who,
+        l.result,
+        l.counts,
+        l.last,
+        l["field.tenant"],
+        l["field.ns"],
+      ]),
+    ).toEqual([
+      [
+        "refused requests",
+        "op-1",
+        "1 refused",
+        { 403: 1 },
+        "POST /reboot 403 role operator is below admin",
+        tenant,
+        "sim-ns",
+      ],
+      [
+        "refused requests",
+        "anonymous@10.1.1.1",
+        "2 refused",
+        { 401: 2 },
+        "GET /state 401 no Authorization header",
+        null,
+        null,
+      ],
     ]);
     expect(d.contextOf("logger").settings.level).toBe("warn");
     d.actor.stop();

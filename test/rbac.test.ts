@@ -6,9 +6,18 @@ import { type ApiAuth, authorize, type Role, roleAtLeast } from "../runtime/rbac
 
 const KEY = "device api key, thirty-two bytes";
 const TENANT = "acme";
+const NS = "plant-7";
 const NOW_S = 1_700_000_000;
+const MAX_LIFETIME_S = 3_600;
 const ROLES: Role[] = ["viewer", "operator", "admin"];
-const options = { key: KEY, tenant: TENANT, nowMs: NOW_S * 1000, skewMs: 30_000 };
+const options = {
+  key: KEY,
+  tenant: TENANT,
+  ns: NS,
+  nowMs: NOW_S * 1000,
+  skewMs: 30_000,
+  maxLifetimeSec: MAX_LIFETIME_S,
+};
 
 async function sign(claims: Record<string, unknown>, key = KEY, alg = "HS256"): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg, typ: "JWT" }).sign(bytes(key));
@@ -19,7 +28,15 @@ function bytes(key: string): Uint8Array {
 }
 
 function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { sub: "alice", tenant: TENANT, roles: ["operator"], exp: NOW_S + 600, ...extra };
+  return {
+    sub: "alice",
+    tenant: TENANT,
+    ns: NS,
+    roles: ["operator"],
+    iat: NOW_S - 60,
+    exp: NOW_S + 600,
+    ...extra,
+  };
 }
 
 describe("roleAtLeast", () => {
@@ -42,6 +59,7 @@ describe("authorize", () => {
       subject: "alice",
       role: "admin",
       tenant: TENANT,
+      ns: NS,
     });
     expect(authorize(`bEaReR ${token}`, "viewer", options)).toMatchObject({ ok: true });
   });
@@ -77,6 +95,9 @@ describe("authorize", () => {
       [sign(claims({ nbf: NOW_S + 31 })), /not-yet-valid/],
       [sign(claims(), KEY, "HS512"), /unsupported-alg/],
       [sign(claims({ exp: undefined })), /missing-claim/],
+      [sign(claims({ iat: undefined })), /missing-claim/],
+      [sign(claims({ iat: NOW_S + 31 })), /not-yet-valid/],
+      [sign(claims({ iat: NOW_S - 10, exp: NOW_S - 10 + MAX_LIFETIME_S + 1 })), /too-long-lived/],
       [Promise.resolve("not.a.token"), /malformed/],
     ];
     for (const [token, reason] of cases) {
@@ -93,6 +114,8 @@ describe("authorize", () => {
     const cases: [Record<string, unknown>, Role, RegExp][] = [
       [claims({ tenant: "other" }), "viewer", /another tenant/],
       [claims({ tenant: undefined }), "viewer", /another tenant/],
+      [claims({ ns: "plant-8" }), "viewer", /another namespace/],
+      [claims({ ns: undefined }), "viewer", /another namespace/],
       [claims({ roles: ["superuser", "Admin"] }), "viewer", /no role/],
       [claims({ roles: undefined }), "viewer", /no role/],
       [claims({ roles: ["viewer"] }), "operator", /viewer is below operator/],
@@ -109,16 +132,17 @@ describe("authorize", () => {
   });
 
   /** The claim types verifyJwt requires and jose leaves to the caller. */
-  function typed({ sub, tenant, roles }: Record<string, unknown>): boolean {
+  function typed({ sub, tenant, ns, roles }: Record<string, unknown>): boolean {
     if (typeof sub !== "string") return false;
     if (tenant !== undefined && typeof tenant !== "string") return false;
+    if (ns !== undefined && typeof ns !== "string") return false;
     return (
       roles === undefined || (Array.isArray(roles) && roles.every((r) => typeof r === "string"))
     );
   }
 
   type Expected =
-    | { ok: true; subject: string; role: Role; tenant: string }
+    | { ok: true; subject: string; role: Role; tenant: string; ns: string }
     | { ok: false; status: 401 | 403; why?: string };
 
   /**
@@ -156,11 +180,21 @@ describe("authorize", () => {
       return { ok: false, status: 401, why: typed(signed) ? why : undefined };
     }
     if (!typed(payload)) return { ok: false, status: 401 };
-    const { sub, tenant, roles } = payload as { sub: string; tenant?: string; roles?: string[] };
-    if (tenant !== TENANT) return { ok: false, status: 403 };
+    // The lifetime rules jose has no option for: `iat` required, not in the future, `exp - iat` bounded.
+    const { iat, exp } = payload as { iat?: number; exp: number };
+    if (iat === undefined) return { ok: false, status: 401, why: "missing-claim" };
+    if (iat > nowS + skewS) return { ok: false, status: 401, why: "not-yet-valid" };
+    if (exp - iat > MAX_LIFETIME_S) return { ok: false, status: 401, why: "too-long-lived" };
+    const { sub, tenant, ns, roles } = payload as {
+      sub: string;
+      tenant?: string;
+      ns?: string;
+      roles?: string[];
+    };
+    if (tenant !== TENANT || ns !== NS) return { ok: false, status: 403 };
     const best = Math.max(-1, ...(roles ?? []).map((r) => ROLES.indexOf(r as Role)));
     if (best < ROLES.indexOf(need)) return { ok: false, status: 403 };
-    return { ok: true, subject: sub, role: ROLES[best], tenant };
+    return { ok: true, subject: sub, role: ROLES[best], tenant, ns: ns as string };
   }
 
   const role = fc.constantFrom("viewer", "operator", "admin", "root", "Admin", "", "__proto__");
@@ -174,15 +208,19 @@ describe("authorize", () => {
         { arbitrary: fc.constant(TENANT), weight: 8 },
         fc.constantFrom("other", "", "ACME", 7),
       ),
+      ns: fc.oneof({ arbitrary: fc.constant(NS), weight: 8 }, fc.constantFrom("plant-8", "", 7)),
       roles: fc.oneof(
         { arbitrary: fc.array(role, { maxLength: 4 }), weight: 8 },
         fc.constantFrom("admin", [1]),
       ),
       exp: fc.integer({ min: -100, max: 100 }).map((d) => NOW_S + d),
       nbf: fc.integer({ min: -100, max: 100 }).map((d) => NOW_S + d),
-      iat: fc.integer({ min: -100, max: 100 }).map((d) => NOW_S + d),
+      iat: fc.oneof(
+        { arbitrary: fc.integer({ min: -100, max: 100 }).map((d) => NOW_S + d), weight: 8 },
+        fc.constantFrom(NOW_S - 2 * MAX_LIFETIME_S, NOW_S + 200),
+      ),
     },
-    { requiredKeys: ["sub", "tenant", "roles"] },
+    { requiredKeys: ["sub", "tenant", "ns", "roles", "iat"] },
   );
   const tampering = fc.oneof(
     { arbitrary: fc.constant("none"), weight: 10 },
@@ -247,8 +285,10 @@ describe("authorize", () => {
           const verdict: ApiAuth = authorize(header, need, {
             key,
             tenant: TENANT,
+            ns: NS,
             nowMs: nowS * 1000,
             skewMs: skewS * 1000,
+            maxLifetimeSec: MAX_LIFETIME_S,
           });
           seen[expected.ok ? "ok" : expected.status]++;
           if (expected.ok) {
@@ -263,7 +303,7 @@ describe("authorize", () => {
         },
       ),
       // A fixed seed: the run is the same every time, and so is how often each verdict is reached.
-      { numRuns: 300, seed: 7 },
+      { numRuns: 700, seed: 7 },
     );
     // Each verdict must have been reached often enough for the comparison to mean something.
     expect(Math.min(seen.ok, seen[401], seen[403])).toBeGreaterThan(20);

@@ -111,6 +111,9 @@ function espruinoRadio(module: EspruinoWifi): Wifi {
   };
 }
 
+/** Hardware noise: seeds the managers' jitter and draws what must differ between boots. */
+const hardwareRandom = () => (E.hwRand() >>> 0) / 4294967296;
+
 export function createEspruinoBoard(
   deviceId: string,
   firmwareVersion: string,
@@ -130,7 +133,8 @@ export function createEspruinoBoard(
       console.log(`reset: ${reason}`);
       E.reboot();
     },
-    random: () => (E.hwRand() >>> 0) / 4294967296,
+    random: hardwareRandom,
+    entropy: hardwareRandom,
     info: { deviceId, firmwareVersion, freeMemory: () => process.memory().free },
     log: (line) => console.log(line),
   };

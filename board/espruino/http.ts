@@ -100,10 +100,19 @@ function serveRequest(
     if (size <= options.maxBodyBytes) body += chunk;
   });
   req.on("end", () => {
-    if (size > options.maxBodyBytes) return send(jsonAnswer(413, "payload too large"));
+    if (size > options.maxBodyBytes) {
+      if (options.onRefused) options.onRefused(413, "unknown");
+      return send(jsonAnswer(413, "payload too large"));
+    }
     const headers: Record<string, string> = {};
     const names = Object.keys(req.headers || {});
-    for (let i = 0; i < names.length; i++) headers[names[i].toLowerCase()] = req.headers[names[i]];
+    for (let i = 0; i < names.length; i++) {
+      // Names kept in the client's case: `Authorization` and `authorization` are one header.
+      const name = names[i].toLowerCase();
+      const value = req.headers[names[i]];
+      // biome-ignore lint/style/useTemplate: templates corrupt UTF-8 text on Espruino (see schema.ts).
+      headers[name] = headers[name] === undefined ? value : headers[name] + ", " + value;
+    }
     try {
       handler(
         {

@@ -1,6 +1,6 @@
 /**
  * Simulated flash: Espruino's Storage semantics (28-character names, refuse-when-full, no
- * rename) over a map in memory, with a capacity and an optional mirror to real files so a
+ * rename, a refused write is a `false` and never an exception) over a map in memory, with a capacity and an optional mirror to real files so a
  * simulated device keeps its flash across restarts. Each file costs a header, as on the device,
  * so many small files fill it sooner than one big one. No Node API here: the mirror is passed in
  * (`board/node/fileMirror.ts`), which keeps this usable inside the interpreter's trace bundle.
@@ -13,8 +13,10 @@ export const FILE_HEADER_BYTES = 32;
 /** Where a simulated flash keeps its files between runs. */
 export interface FlashMirror {
   load(): Record<string, string>;
-  save(name: string, data: string): void;
-  remove(name: string): void;
+  /** False when the file could not be written: the write is then refused, as on a board. */
+  save(name: string, data: string): boolean;
+  /** False when the file could not be erased: it is then kept. */
+  remove(name: string): boolean;
 }
 
 export interface FlashOptions {
@@ -46,12 +48,14 @@ export class FlashStorage implements Storage {
   }
 
   write(name: string, data: string): boolean {
-    checkName(name);
+    // Espruino throws on such a name; the board turns that into a refusal.
+    if (name.length === 0 || name.length > MAX_STORAGE_NAME) return false;
     const old = this.read(name);
     const grows = data.length - (old === undefined ? -FILE_HEADER_BYTES : old.length);
     if (!this.fits(grows)) return false;
+    // The mirror first: what it could not keep, the flash does not claim to hold.
+    if (this.mirror && !this.mirror.save(name, data)) return false;
     this.put(name, data);
-    this.mirror?.save(name, data);
     return true;
   }
 
@@ -63,9 +67,9 @@ export class FlashStorage implements Storage {
   erase(name: string): void {
     const old = this.read(name);
     if (old === undefined) return;
+    if (this.mirror && !this.mirror.remove(name)) return;
     this.used -= old.length + FILE_HEADER_BYTES;
     delete this.files[name];
-    this.mirror?.remove(name);
   }
 
   list(prefix = ""): string[] {
@@ -98,11 +102,5 @@ export class FlashStorage implements Storage {
     const old = this.read(name);
     this.used += data.length - (old === undefined ? -FILE_HEADER_BYTES : old.length);
     this.files[name] = data;
-  }
-}
-
-function checkName(name: string): void {
-  if (name.length === 0 || name.length > MAX_STORAGE_NAME) {
-    throw new Error(`storage name "${name}" must have 1 to ${MAX_STORAGE_NAME} characters`);
   }
 }

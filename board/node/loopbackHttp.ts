@@ -9,8 +9,11 @@
  * The server answers as the simulated network does: 413 above 64 KB of body (or the limit it is
  * given), and a 500 JSON error when a handler throws, so one bad request does not take the
  * service down; a request Node's parser refuses (a malformed header, a header section too large)
- * gets a JSON error too. The same server is the board's own (`serve`) in real-time simulations.
- * Node only.
+ * gets a JSON error too: 431 for a header section too large, 408 for a connection that sent no
+ * complete request within `requestTimeoutMs` (idle or slow, 10 s unless told), 400 for the rest.
+ * A header sent twice reaches the handler as one value joined with ", " (Node itself would keep
+ * only the first `Authorization`). The same server is the board's own (`serve`) in real-time
+ * simulations. Node only.
  */
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -45,6 +48,7 @@ export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
       let server: LoopbackServer | undefined;
       serveOnLoopback((req, respond) => handler(servedRequest(req), respond), options.port, {
         maxBodyBytes: options.maxBodyBytes,
+        onRefused: options.onRefused,
       }).then(
         (started) => {
           server = started;
@@ -130,7 +134,14 @@ export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
 export interface LoopbackOptions {
   /** Longer request bodies are answered 413 (read to the end, not kept); 64 KB unless told. */
   maxBodyBytes?: number;
+  /** Time for a connection to deliver a whole request, else 408; 10 s unless told. */
+  requestTimeoutMs?: number;
+  /** Told of each request answered here without reaching the handler (see `ServeOptions`). */
+  onRefused?: (status: number, remoteAddress: string) => void;
 }
+
+/** A request timed out by Node's own deadline checks (headers or whole request). */
+const REQUEST_TIMEOUT = "ERR_HTTP_REQUEST_TIMEOUT";
 
 function writeAnswer(outgoing: http.ServerResponse, res: ServiceResponse): void {
   const headers: Record<string, string> = {};
@@ -163,31 +174,45 @@ export function serveOnLoopback(
   options: LoopbackOptions = {},
 ): Promise<LoopbackServer> {
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const server = http.createServer((incoming, outgoing) => {
-    const send = (res: ServiceResponse) => {
-      if (outgoing.headersSent || outgoing.destroyed) return;
-      writeAnswer(outgoing, res);
-    };
-    // Read to the end even when refusing: a server that answers and closes while the client is
-    // still sending makes the kernel reset the connection, and the client never sees the 413.
-    const chunks: Buffer[] = [];
-    let size = 0;
-    incoming.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    incoming.on("end", () => {
-      if (size > limit) return send(payloadTooLarge());
-      const req: ServiceRequest = {
-        method: (incoming.method ?? "GET").toUpperCase(),
-        path: incoming.url ?? "/",
-        headers: flattenHeaders(incoming.headers),
-        body: Buffer.concat(chunks).toString("utf8"),
-        remoteAddress: incoming.socket.remoteAddress ?? "unknown",
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const refused = (status: number, socket: Socket) =>
+    options.onRefused?.(status, socket.remoteAddress ?? "unknown");
+  const server = http.createServer(
+    {
+      requestTimeout: timeoutMs,
+      headersTimeout: timeoutMs,
+      // How often Node looks for connections past those deadlines (30 s unless told).
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, timeoutMs >> 2)),
+    },
+    (incoming, outgoing) => {
+      const send = (res: ServiceResponse) => {
+        if (outgoing.headersSent || outgoing.destroyed) return;
+        writeAnswer(outgoing, res);
       };
-      callHandler(handler, req, send);
-    });
-  });
+      // Read to the end even when refusing: a server that answers and closes while the client is
+      // still sending makes the kernel reset the connection, and the client never sees the 413.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      incoming.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= limit) chunks.push(chunk);
+      });
+      incoming.on("end", () => {
+        if (size > limit) {
+          refused(413, incoming.socket);
+          return send(payloadTooLarge());
+        }
+        const req: ServiceRequest = {
+          method: (incoming.method ?? "GET").toUpperCase(),
+          path: incoming.url ?? "/",
+          headers: flattenHeaders(incoming.headersDistinct),
+          body: Buffer.concat(chunks).toString("utf8"),
+          remoteAddress: incoming.socket.remoteAddress ?? "unknown",
+        };
+        callHandler(handler, req, send);
+      });
+    },
+  );
   // Node would drop a CONNECT silently, and answer an `Expect` it does not know without a body.
   server.on("connect", (_req: http.IncomingMessage, socket: Socket) =>
     rawJsonError(socket, 405, "Method Not Allowed", "CONNECT is not served"),
@@ -197,10 +222,15 @@ export function serveOnLoopback(
   );
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === "HPE_HEADER_OVERFLOW") {
+      refused(431, socket);
       rawJsonError(socket, 431, "Request Header Fields Too Large", "request headers too large");
+    } else if (error.code === REQUEST_TIMEOUT) {
+      refused(408, socket);
+      rawJsonError(socket, 408, "Request Timeout", "no complete request in time");
     } else if (error.code === "ECONNRESET" || error.code === "EPIPE") {
       socket.destroy();
     } else {
+      refused(400, socket);
       rawJsonError(socket, 400, "Bad Request", "malformed request");
     }
   });
@@ -244,7 +274,9 @@ function errorString(error: NodeJS.ErrnoException): string {
 }
 
 /** Lower-case names (Node already gives them) and repeated headers joined, as HTTP allows. */
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+function flattenHeaders(
+  headers: http.IncomingHttpHeaders | NodeJS.Dict<string[]>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
     const value = headers[name];

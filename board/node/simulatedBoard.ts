@@ -1,7 +1,8 @@
 /**
  * A board made of simulated parts on any clock: the same `Board` the device has, with a
  * `SimulatedRadio` for WiFi, a `SimulatedWatchdog` that resets the board when it bites, and a
- * seeded random source, so a run is reproduced from its seed.
+ * seeded random source, so a run is reproduced from its seed (all but `entropy`, which no seed
+ * reproduces, as on a real board).
  * It holds no Node API itself (the trace bundle runs it inside Espruino); what differs between
  * hosts, such as free memory and where console lines go, is passed in.
  */
@@ -29,6 +30,8 @@ export interface SimulatedBoardOptions {
   udp?: (isLinkUp: () => boolean) => Udp;
   freeMemory: () => number;
   log: (line: string) => void;
+  /** The board's unseeded random source; the host's `Math.random` unless told. */
+  entropy?: () => number;
 }
 
 export interface SimulatedBoard extends Board {
@@ -65,6 +68,7 @@ export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedB
     resets,
     reset,
     random: seededRandom(options.seed),
+    entropy: options.entropy ?? Math.random,
     info: {
       deviceId: options.deviceId ?? "sim-0001",
       firmwareVersion: options.firmwareVersion ?? "0.1.0-sim",

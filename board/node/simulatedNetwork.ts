@@ -238,7 +238,10 @@ export class SimulatedNetwork {
     const port = options.port === 0 ? 80 : options.port;
     const origin = port === 80 ? `http://${address}` : `http://${address}:${port}`;
     const own: HttpHandler = (req, respond) => {
-      if (utf8Length(req.body) > options.maxBodyBytes) return respond(payloadTooLarge());
+      if (utf8Length(req.body) > options.maxBodyBytes) {
+        options.onRefused?.(413, req.remoteAddress ?? "unknown");
+        return respond(payloadTooLarge());
+      }
       handler(servedRequest(req), respond);
     };
     const taken = this.serverAt(origin) !== undefined;

@@ -93,12 +93,15 @@ export function apiDevice(options: ApiDeviceOptions = {}) {
     tokenLifetimeMs: 3_600_000,
   });
   const audit: Array<Record<string, unknown>> = [];
+  /** The audit trail's minute summaries of refused requests (`refused.*`). */
+  const refused: Array<Record<string, unknown>> = [];
   const logs: Array<Record<string, unknown>> = [];
   options.before?.(net);
   const device = simulateDevice({
     clock,
     seed: 3,
-    api: options.api,
+    // Port 0 is `http://device.sim` itself on the in-memory network, any free port on loopback.
+    api: Object.assign({ port: 0 }, options.api),
     // A fake takes the place of the real manager of its id.
     specs: (_board, table) => {
       const extra = options.extra ?? [];
@@ -114,7 +117,8 @@ export function apiDevice(options: ApiDeviceOptions = {}) {
     },
     observeLog: (notice) => {
       if (notice.kind !== "written") return;
-      (notice.trail === "audit" ? audit : logs).push(JSON.parse(notice.line));
+      const lines = notice.trail === "audit" ? audit : notice.trail === "refused" ? refused : logs;
+      lines.push(JSON.parse(notice.line));
     },
   });
   if (options.noApiKey) device.board.storage.erase("api.key");
@@ -180,7 +184,7 @@ export function apiDevice(options: ApiDeviceOptions = {}) {
     return api().context.port as number;
   };
 
-  return { clock, net, audit, logs, api, contextOf, token, call, started, ...device };
+  return { clock, net, audit, refused, logs, api, contextOf, token, call, started, ...device };
 }
 
 export function parseAnswer(res: {
