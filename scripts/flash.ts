@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   const boardName = option("board");
   const devicePath = option("device");
   if (!port || !boardName || !devicePath) {
-    fail("usage: npm run flash -- --port <serial port | tcp://host:port> --board <profile> --device <file> [--managers a,b] [--firmware file] [--timeout s]");
+    fail(
+      "usage: npm run flash -- --port <serial port | tcp://host:port> --board <profile> --device <file> [--managers a,b] [--firmware file] [--timeout s]",
+    );
   }
   const firmwarePath = option("firmware") ?? "dist/espruino.js";
   const timeoutMs = Number(option("timeout") ?? 10) * 1000;
@@ -103,9 +105,13 @@ async function main(): Promise<void> {
     managers: provisioning.managers,
   });
   if (fit.problems.length > 0) {
-    fail(`refused, nothing written: it does not fit ${profile.title}:\n  ${fit.problems.join("\n  ")}`);
+    fail(
+      `refused, nothing written: it does not fit ${profile.title}:\n  ${fit.problems.join("\n  ")}`,
+    );
   }
-  say(`flash: ${profile.title}; managers ${provisioning.managers.join(", ")}: about ${fit.jsVarsNeeded} of ${profile.jsVars} JsVars, ${fit.storageNeeded} of ${profile.storageBytes} bytes of Storage`);
+  say(
+    `flash: ${profile.title}; managers ${provisioning.managers.join(", ")}: about ${fit.jsVarsNeeded} of ${profile.jsVars} JsVars, ${fit.storageNeeded} of ${profile.storageBytes} bytes of Storage`,
+  );
   say(`flash: network: ${profile.network.note}`);
 
   say(`flash: connecting to ${port}`);
@@ -121,18 +127,33 @@ async function main(): Promise<void> {
     },
   });
   try {
-    const env = (await link.evaluate("[process.env.BOARD, process.env.VERSION]")) as string[] | undefined;
+    const env = (await link.evaluate("[process.env.BOARD, process.env.VERSION]")) as
+      | string[]
+      | undefined;
     say(`flash: connected: ${env ? `${env[0]} ${env[1]}` : "an Espruino"}`);
     if (env && env[0] !== profile.espruinoBoard) {
-      say(`flash: warning: the board says it is ${env[0]}, the profile expects ${profile.espruinoBoard}`);
+      say(
+        `flash: warning: the board says it is ${env[0]}, the profile expects ${profile.espruinoBoard}`,
+      );
     }
     say("flash: erasing the boot files and the firmware slots first (nothing boots until the end)");
-    const erase = [".boot0", ".bootcde", slotFile("a"), markerFile("a"), slotFile("b"), markerFile("b")];
-    await link.evaluate(`(function(S){${erase.map((f) => `S.erase(${JSON.stringify(f)});`).join("")}S.compact();return 1})(require("Storage"))`);
+    const erase = [
+      ".boot0",
+      ".bootcde",
+      slotFile("a"),
+      markerFile("a"),
+      slotFile("b"),
+      markerFile("b"),
+    ];
+    await link.evaluate(
+      `(function(S){${erase.map((f) => `S.erase(${JSON.stringify(f)});`).join("")}S.compact();return 1})(require("Storage"))`,
+    );
     const free = (await link.evaluate('require("Storage").getFree()')) as number | undefined;
     const needed = firmware.length + stub.length + MARKER_BYTES + provisioningBytes;
     if (typeof free === "number" && free < needed) {
-      throw new Error(`the board's Storage has ${free} bytes free after erasing the old firmware; this needs ${needed}`);
+      throw new Error(
+        `the board's Storage has ${free} bytes free after erasing the old firmware; this needs ${needed}`,
+      );
     }
     for (const [name, content] of Object.entries(provisioning.files)) {
       await writeChecked(link, name, content);

@@ -32,9 +32,14 @@ function file(name: string, content: string): string {
 
 function flash(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile("npx", ["tsx", "scripts/flash.ts", ...args], { timeout: 60_000 }, (error, out, err) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${out}${err}` });
-    });
+    execFile(
+      "npx",
+      ["tsx", "scripts/flash.ts", ...args],
+      { timeout: 60_000 },
+      (error, out, err) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${out}${err}` });
+      },
+    );
   });
 }
 
@@ -60,12 +65,24 @@ describe("npm run flash refuses", () => {
   it("an unknown board profile, naming the known ones", async () => {
     const run = await flash([...base, "--board", "esp8266"]);
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/unknown board profile "esp8266": there are esp32, linux, pico-w, pico2-w/);
+    expect(run.output).toMatch(
+      /unknown board profile "esp8266": there are esp32, linux, pico-w, pico2-w/,
+    );
   });
 
   it("a device file lacking fields, naming each", async () => {
-    const lacking = file("lacking.json", JSON.stringify({ services: {}, apiKey: "api-secret-5678" }));
-    const run = await flash(["--port", "tcp://127.0.0.1:1", "--board", "esp32", "--device", lacking]);
+    const lacking = file(
+      "lacking.json",
+      JSON.stringify({ services: {}, apiKey: "api-secret-5678" }),
+    );
+    const run = await flash([
+      "--port",
+      "tcp://127.0.0.1:1",
+      "--board",
+      "esp32",
+      "--device",
+      lacking,
+    ]);
     expect(run.code).toBe(1);
     for (const field of ["services.discoveryUrl", "services.alarmsUrl", "deviceKey", "wifi.ssid"]) {
       expect(run.output).toContain(field);
@@ -77,18 +94,33 @@ describe("npm run flash refuses", () => {
     const big = file("big.js", "x".repeat(300_000));
     const run = await flash([...base, "--board", "pico-w", "--firmware", big]);
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/refused, nothing written: .*\n.*needs \d+ bytes of Storage; .* has 262144/);
+    expect(run.output).toMatch(
+      /refused, nothing written: .*\n.*needs \d+ bytes of Storage; .* has 262144/,
+    );
   });
 
   it("managers that need more JsVars than the board has", async () => {
-    const run = await flash([...base, "--board", "pico-w", "--managers", "logger,network,auth,config"]);
+    const run = await flash([
+      ...base,
+      "--board",
+      "pico-w",
+      "--managers",
+      "logger,network,auth,config",
+    ]);
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/need about \d+ JsVars .* has 12000: choose fewer with --managers/);
   });
 
   it("a port where no Espruino answers", async () => {
     const run = await flash([
-      "--port", `tcp://127.0.0.1:${silentPort}`, "--board", "linux", "--device", device, "--timeout", "5",
+      "--port",
+      `tcp://127.0.0.1:${silentPort}`,
+      "--board",
+      "linux",
+      "--device",
+      device,
+      "--timeout",
+      "5",
     ]);
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/no Espruino answered on tcp:\/\/127\.0\.0\.1:\d+|no answer within/);
@@ -98,6 +130,8 @@ describe("npm run flash refuses", () => {
   it("a port that is not there", async () => {
     const run = await flash([...base, "--board", "linux", "--timeout", "5"]);
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/flash: (could not open|no Espruino answered on|opening) tcp:\/\/127\.0\.0\.1:1/);
+    expect(run.output).toMatch(
+      /flash: (could not open|no Espruino answered on|opening) tcp:\/\/127\.0\.0\.1:1/,
+    );
   });
 });

@@ -98,7 +98,9 @@ export function checkFit(profile: BoardProfile, input: FitInput): Fit {
   for (const id of input.managers) {
     const cost = budget.managers[id];
     if (cost === undefined) {
-      problems.push(`no manager called ${id}: there are ${Object.keys(budget.managers).join(", ")}`);
+      problems.push(
+        `no manager called ${id}: there are ${Object.keys(budget.managers).join(", ")}`,
+      );
     } else {
       vars += cost;
     }

@@ -71,7 +71,12 @@ try {
   );
   machine = build(CORE_MANAGERS);
 }
-const device = createActor(machine, { clock: board.clock, input: {} });
+// The flasher's `board.json`: the profile's watchdog range and supervisor settings.
+const profile = readJson("board.json");
+const device = createActor(machine, {
+  clock: board.clock,
+  input: { supervisor: profile.supervisor, watchdogLimits: profile.watchdog },
+});
 device.start();
 // Reachable from the interpreter's console (`device.getSnapshot()`), and never collected.
 (globalThis as unknown as { device: typeof device }).device = device;

@@ -68,7 +68,8 @@ export function readDeviceFile(
       supervisor: profile.supervisor,
     }),
   };
-  if (text(wifi.ssid)) files["wifi.json"] = JSON.stringify({ ssid: wifi.ssid, password: wifi.password });
+  if (text(wifi.ssid))
+    files["wifi.json"] = JSON.stringify({ ssid: wifi.ssid, password: wifi.password });
   const secrets = [device.deviceKey, device.apiKey];
   if (text(wifi.password)) secrets.push(wifi.password);
   return { files, managers: managers as string[], secrets };

@@ -13,7 +13,10 @@ import { createRequire } from "node:module";
 
 interface EspruinoTools {
   Config: Record<string, unknown>;
-  addProcessor(name: string, fn: (data: { url: string; data?: string }, done: (d: unknown) => void) => void): void;
+  addProcessor(
+    name: string,
+    fn: (data: { url: string; data?: string }, done: (d: unknown) => void) => void,
+  ): void;
   Core: {
     Serial: {
       startListening(fn: (data: ArrayBuffer) => void): void;
@@ -106,9 +109,16 @@ function loadTools(options: LinkOptions): EspruinoTools {
   return tools;
 }
 
-function withTimeout<T>(what: string, ms: number, start: (done: (value: T) => void) => void): Promise<T> {
+function withTimeout<T>(
+  what: string,
+  ms: number,
+  start: (done: (value: T) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: no answer within ${ms / 1000} s`)),
+      ms,
+    );
     start((value) => {
       clearTimeout(timer);
       resolve(value);

@@ -51,7 +51,8 @@ export class EspruinoFlash {
       this.step();
       const bytes = new Array<number>(size ?? data.length).fill(0xff);
       this.files.set(name, bytes);
-      for (let i = 0; i < data.length; i++) this.program(bytes, (offset ?? 0) + i, data.charCodeAt(i));
+      for (let i = 0; i < data.length; i++)
+        this.program(bytes, (offset ?? 0) + i, data.charCodeAt(i));
       return true;
     }
     for (let i = 0; i < data.length; i++) {
