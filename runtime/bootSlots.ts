@@ -80,7 +80,7 @@ export function readMarker(storage: SlotStorage, slot: string): Marker | null {
   const seq = Number(fields[0]);
   const length = Number(fields[1]);
   const crc = Number(fields[2]);
-  if (!(seq >= 0 && length > 0) || crc !== crc) return null;
+  if (!(seq >= 0 && length > 0 && crc >= 0)) return null;
   let attempts = 0;
   while (attempts < ATTEMPTS && written(text, HEADER_BYTES + attempts)) attempts++;
   return { seq, length, crc, attempts, committed: written(text, COMMIT_OFFSET) };
