@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realClock } from "../../board/node/realClock.js";
@@ -52,7 +53,23 @@ async function healthz(): Promise<number | null> {
   }
 }
 
+/** True while some process (another interpreter with `--telnet`) accepts on the telnet port. */
+function telnetTaken(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(2323, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
 export async function flashAndBoot(bin: string): Promise<{ problem?: string; summary?: string }> {
+  for (let waited = 0; await telnetTaken(); waited += 2000) {
+    if (waited > 300_000) return { problem: "another process has held port 2323 for 5 minutes" };
+    await sleep(2000);
+  }
   const cwd = mkdtempSync(join(tmpdir(), "espruino-flash-"));
   const services = startServices({
     clock: realClock,
