@@ -83,6 +83,8 @@ export interface SupervisorSettings {
 
 export interface ControllerInput {
   supervisor?: Partial<SupervisorSettings>;
+  /** What the board's hardware watchdog can hold (its profile's `watchdog`); any when absent. */
+  watchdogLimits?: { maxMs: number; stepMs: number };
 }
 
 export interface ControllerContext {
@@ -101,6 +103,7 @@ export interface ControllerContext {
   escalation: string | null;
   /** The hardware watchdog's timeout in force. */
   hardwareTimeoutMs: number;
+  watchdogLimits: { maxMs: number; stepMs: number };
   /** The configuration in force, from flash or the server: a restarted manager gets its section. */
   config: Record<string, unknown> | null;
   /** The latest routed report of each type, oldest first: replayed to a restarted subscriber. */
@@ -222,7 +225,12 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       awaiting: {},
       unresponsive: [],
       escalation: null,
-      hardwareTimeoutMs: HARDWARE_WATCHDOG_DEFAULT_MS,
+      // The default, cut to what the board's watchdog can count (8.3 s on an RP2040).
+      hardwareTimeoutMs: Math.min(
+        HARDWARE_WATCHDOG_DEFAULT_MS,
+        input.watchdogLimits ? input.watchdogLimits.maxMs : HARDWARE_WATCHDOG_DEFAULT_MS,
+      ),
+      watchdogLimits: input.watchdogLimits || { maxMs: Number.MAX_VALUE, stepMs: 1 },
       config: null,
       retained: [],
       held: {},
@@ -267,7 +275,17 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
             update.changed.indexOf(WATCHDOG_CONFIG_KEY) >= 0 && watchdog?.hardwareTimeoutMs
               ? watchdog.hardwareTimeoutMs
               : context.hardwareTimeoutMs;
-          if (timeoutMs <= settings.pingIntervalMs) {
+          const limits = context.watchdogLimits;
+          if (timeoutMs > limits.maxMs || timeoutMs % limits.stepMs !== 0) {
+            // A timeout the chip cannot count would be clamped or rounded by it, silently.
+            enqueue({
+              type: "log",
+              params: {
+                level: "error",
+                msg: `settings refused: watchdog.hardwareTimeoutMs (${timeoutMs} ms) is more than this board's watchdog holds (${limits.maxMs} ms) or not a multiple of ${limits.stepMs} ms`,
+              },
+            });
+          } else if (timeoutMs <= settings.pingIntervalMs) {
             // Kicked once a round, the watchdog would bite a healthy device: refused whole.
             enqueue({
               type: "log",

@@ -3,6 +3,9 @@
  * (`dist/espruino-trace.js`) and the shim prelude both start with (`dist/prelude.js`), and
  * prints each one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
  * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
+ *
+ * Also writes the boot stub (`dist/boot0.js`, flashed as `.boot0`): without the prelude, so it
+ * stays a few hundred bytes and costs no JsVars beyond its own, followed by `BOOT_LOADER`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -12,6 +15,13 @@ const BUNDLES = [
   { out: "dist/espruino.js", entry: "scripts/entries/espruino.ts" },
   { out: "dist/espruino-trace.js", entry: "scripts/entries/espruino-trace.ts" },
 ];
+
+/**
+ * Loads the slot the stub chose. At the top level of `.boot0`, not inside a function: code
+ * evaluated from a flash-backed string keeps its functions in flash, and a direct eval inside a
+ * function would keep that function's scope alive under every closure of the firmware.
+ */
+const BOOT_LOADER = 'if (BOOT.file) eval(require("Storage").read(BOOT.file));';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -34,3 +44,7 @@ for (const bundle of BUNDLES) {
   writeFileSync(bundle.out, code);
   report(bundle.out, code);
 }
+const stub = await lowerForEspruino("scripts/entries/boot0.ts", readable);
+const boot0 = `${stub.code}\n${BOOT_LOADER}\n`;
+writeFileSync("dist/boot0.js", boot0);
+report("dist/boot0.js", boot0);

@@ -14,6 +14,10 @@
  * 4. The firmware, given an NTP server on loopback UDP a day ahead of the host, must sync its
  *    wall clock over Espruino's `dgram`.
  *
+ * 5. Flashing (`scripts/espruino/flashedBoot.ts`): `npm run flash` into the interpreter's Storage
+ *    over its telnet console, then a cold start in the same folder must boot through the stub
+ *    into slot A, register with ServiceDiscovery and serve the device API.
+ *
  * Without `ESPRUINO_BIN` it says that it skipped and succeeds, so `npm test` runs anywhere.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -25,6 +29,7 @@ import {
   serveServicesOnLoopback,
   startServices,
 } from "../simulations/services/index.js";
+import { flashAndBoot } from "./espruino/flashedBoot.js";
 import { runFromStorage } from "./espruino/interpreter.js";
 import { firstDifference, parseTraceOutput } from "./espruino/trace.js";
 
@@ -245,6 +250,11 @@ try {
 } finally {
   await ntpServed.close();
 }
+
+// 5. Flashed through espruino-cli, booted by the stub.
+const flashed = await flashAndBoot(bin);
+if (flashed.problem) failures.push(`flash: ${flashed.problem}`);
+else console.log(`flash: ${flashed.summary}`);
 
 if (failures.length > 0) {
   for (const f of failures) console.error(`test:espruino: FAILED: ${f}`);

@@ -47,6 +47,8 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   network?: Partial<NetworkSettings>;
   logger?: Partial<LoggerSettings>;
   supervisor?: Partial<SupervisorSettings>;
+  /** The board profile's hardware watchdog range. */
+  watchdogLimits?: { maxMs: number; stepMs: number };
   timesync?: Partial<TimeSyncSettings>;
   /** The managers this device runs (each with its dependencies); all of them when absent. */
   managers?: readonly string[];
@@ -161,7 +163,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
   const actor = (options.createActor ?? createActor)(createDeviceMachine(board, specs), {
     id: "controller",
     clock: options.clock,
-    input: { supervisor: options.supervisor },
+    input: { supervisor: options.supervisor, watchdogLimits: options.watchdogLimits },
     // XState builds an inspection event for every action and microstep once anything inspects:
     // only pay for that when someone watches.
     inspect: options.onTransition || options.inspect ? inspect : undefined,

@@ -318,6 +318,29 @@ describe("watchdog: settings", () => {
   });
 });
 
+describe("watchdog: the board's limits", () => {
+  const pico = { watchdogLimits: { maxMs: 8300, stepMs: 1 }, supervisor: { pingIntervalMs: 4000 } };
+
+  it("starts with the default cut to what the board's watchdog holds", () => {
+    const d = deviceWith({}, pico);
+    expect(d.board.watchdog.timeoutMs).toBe(8300);
+  });
+
+  it("refuses a timeout above the board's maximum, or off its step, and keeps the one in force", () => {
+    const d = deviceWith({ hardwareTimeoutMs: 20_000 }, pico);
+    expect(d.board.watchdog.timeoutMs).toBe(8300);
+    expect(d.logsOf("controller")).toContainEqual({
+      level: "error",
+      msg: "settings refused: watchdog.hardwareTimeoutMs (20000 ms) is more than this board's watchdog holds (8300 ms) or not a multiple of 1 ms",
+    });
+    const esp32 = deviceWith(
+      { hardwareTimeoutMs: 30_500 },
+      { watchdogLimits: { maxMs: 3_600_000, stepMs: 1000 } },
+    );
+    expect(esp32.board.watchdog.timeoutMs).toBe(60_000);
+  });
+});
+
 describe("simulated hardware watchdog on the virtual clock", () => {
   it("a blocked clock runs nothing meanwhile, then the overdue timers late, in due order", () => {
     const clock = new VirtualClock();

@@ -9,10 +9,18 @@
  * on; all of them when absent). A list that does not hold together is logged and the core four
  * run instead, so the device still registers and takes its configuration. Log lines go to flash
  * and, as written, to the console.
+ *
+ * Booted by the stub (`.boot0`, `runtime/bootSlots.ts`), it finds the stub's choice in the global
+ * `BOOT`: in safe mode (no slot was ever committed) it runs only `SAFE_MANAGERS`; otherwise it
+ * commits its slot once the controller has found every manager live for `COMMIT_AFTER_MS`, so a
+ * firmware that cannot get that far is given up after `ATTEMPTS` boots.
  */
 import { createActor } from "xstate";
 import { createDeviceMachine, type DeviceSetup, managerTable } from "../../actors/device.js";
 import { createEspruinoBoard } from "../../board/espruino/board.js";
+import { loadModule } from "../../board/espruino/modules.js";
+import { liveness } from "../../machines/controller.js";
+import { type BootChoice, commitSlot, type SlotStorage } from "../../runtime/bootSlots.js";
 
 const board = createEspruinoBoard("espruino", "0.1.0");
 const readJson = (name: string) => {
@@ -31,7 +39,11 @@ if (!board.hasRadio) board.log("board: this firmware has no Wifi module: the net
 
 /** What runs when `managers.json` names a manager that is not there or leaves out a dependency. */
 const CORE_MANAGERS = ["logger", "network", "auth", "config"];
-const chosen = readJson("managers.json");
+/** What safe mode runs: enough to be reached and fixed (the update manager joins with OTA). */
+const SAFE_MANAGERS = ["logger", "network", "api"];
+const boot = (globalThis as unknown as { BOOT?: BootChoice }).BOOT;
+const chosen = boot?.safe ? SAFE_MANAGERS : readJson("managers.json");
+if (boot?.safe) board.log("board: SAFE MODE: running logger, network and api only");
 
 const setup: DeviceSetup = {
   seed,
@@ -59,7 +71,24 @@ try {
   );
   machine = build(CORE_MANAGERS);
 }
-const device = createActor(machine, { clock: board.clock, input: {} });
+// The flasher's `board.json`: the profile's watchdog range and supervisor settings.
+const profile = readJson("board.json");
+const device = createActor(machine, {
+  clock: board.clock,
+  input: { supervisor: profile.supervisor, watchdogLimits: profile.watchdog },
+});
 device.start();
 // Reachable from the interpreter's console (`device.getSnapshot()`), and never collected.
 (globalThis as unknown as { device: typeof device }).device = device;
+
+/** Healthy this long (every manager answering its pings) before the slot is committed. */
+const COMMIT_AFTER_MS = 30_000;
+if (boot?.slot && !boot.safe) {
+  const slot = boot.slot;
+  const check = setInterval(() => {
+    if (!liveness(device.getSnapshot()).live) return;
+    clearInterval(check);
+    const committed = commitSlot(loadModule<SlotStorage>("Storage"), slot);
+    board.log(committed ? `board: slot ${slot} committed` : `board: slot ${slot} has no marker`);
+  }, COMMIT_AFTER_MS);
+}

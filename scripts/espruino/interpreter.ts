@@ -17,6 +17,7 @@ export interface InterpreterRun {
 
 /** Storage writes are chunked: one huge string literal would itself need that much RAM. */
 const CHUNK = 4096;
+const CHUNKS_PER_RUN = 8;
 
 function runScript(bin: string, cwd: string, script: string, timeoutMs: number) {
   const file = join(cwd, `step-${Date.now()}.js`);
@@ -59,7 +60,7 @@ export async function runFromStorage(options: {
   const cwd = mkdtempSync(join(tmpdir(), "espruino-"));
   try {
     const { bin, code, name } = options;
-    const writes: string[] = [`var S = require("Storage"); S.erase(${JSON.stringify(name)});`];
+    const writes: string[] = [`S.erase(${JSON.stringify(name)});`];
     for (const [file, content] of Object.entries(options.files ?? {})) {
       writes.push(`S.write(${JSON.stringify(file)}, ${JSON.stringify(content)});`);
     }
@@ -67,11 +68,21 @@ export async function runFromStorage(options: {
       const chunk = JSON.stringify(code.slice(offset, offset + CHUNK));
       writes.push(`S.write(${JSON.stringify(name)}, ${chunk}, ${offset}, ${code.length});`);
     }
-    writes.push(`console.log("STORED " + (S.read(${JSON.stringify(name)}) || "").length); quit();`);
-    const store = await runScript(bin, cwd, writes.join("\n"), options.timeoutMs);
-    const stored = store.output.match(/STORED (\d+)/);
-    if (!stored || Number(stored[1]) !== code.length) {
-      throw new Error(`could not write ${name} into Storage:\n${store.output.slice(-2000)}`);
+    // A few chunks per run: a script is read into RAM whole, and a board-sized heap (12,000
+    // JsVars) cannot hold the whole firmware as string literals at once.
+    for (let first = 0; first < writes.length; first += CHUNKS_PER_RUN) {
+      const batch = writes.slice(first, first + CHUNKS_PER_RUN).join("\n");
+      const last = first + CHUNKS_PER_RUN >= writes.length;
+      const store = await runScript(
+        bin,
+        cwd,
+        `var S = require("Storage");\n${batch}\n${last ? `console.log("STORED " + (S.read(${JSON.stringify(name)}) || "").length); ` : 'console.log("BATCH"); '}quit();`,
+        options.timeoutMs,
+      );
+      const stored = store.output.match(/STORED (\d+)/);
+      if (last ? !stored || Number(stored[1]) !== code.length : !/BATCH/.test(store.output)) {
+        throw new Error(`could not write ${name} into Storage:\n${store.output.slice(-2000)}`);
+      }
     }
     return await runScript(
       bin,

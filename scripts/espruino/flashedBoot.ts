@@ -1,0 +1,144 @@
+/**
+ * `npm run flash` proven on the real interpreter: the Linux build is started with `--telnet` in a
+ * fresh folder (its flash is `espruino.flash` there), flashed over `tcp://127.0.0.1:2323` for the
+ * `linux` profile with the addresses of simulated services on loopback, stopped, and started
+ * again in that folder, as a board is reset. It must print the stub's choice of slot A, register
+ * with ServiceDiscovery and answer `/healthz` on its API port. The telnet port is shared between
+ * processes (SO_REUSEPORT): nothing else may use it meanwhile, so this runs alone.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { realClock } from "../../board/node/realClock.js";
+import { serveServicesOnLoopback, startServices } from "../../simulations/services/index.js";
+
+const TELNET = "tcp://127.0.0.1:2323";
+/** The device API's port (`machines/api.ts`): the Linux build binds it on the host. */
+const API = "http://127.0.0.1:80/healthz";
+
+function start(
+  bin: string,
+  cwd: string,
+  args: string[],
+): { child: ChildProcess; output: () => string } {
+  // stdin stays open: the Linux build quits when it closes.
+  const child = spawn(bin, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  return { child, output: () => output };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("close", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function healthz(): Promise<number | null> {
+  try {
+    return (await fetch(API, { signal: AbortSignal.timeout(2000) })).status;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** True while some process (another interpreter with `--telnet`) accepts on the telnet port. */
+function telnetTaken(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(2323, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+export async function flashAndBoot(bin: string): Promise<{ problem?: string; summary?: string }> {
+  for (let waited = 0; await telnetTaken(); waited += 2000) {
+    if (waited > 300_000) return { problem: "another process has held port 2323 for 5 minutes" };
+    await sleep(2000);
+  }
+  const cwd = mkdtempSync(join(tmpdir(), "espruino-flash-"));
+  const services = startServices({
+    clock: realClock,
+    devices: [
+      {
+        deviceId: "espruino",
+        key: "flash-test-key",
+        tenant: "lab",
+        ns: "bench",
+        roles: ["device"],
+      },
+    ],
+  });
+  const served = await serveServicesOnLoopback(services);
+  try {
+    const device = join(cwd, "device.json");
+    writeFileSync(
+      device,
+      JSON.stringify({
+        services: {
+          discoveryUrl: served.discovery,
+          configUrl: served.config,
+          stateUrl: served.state,
+          alarmsUrl: served.alarms,
+        },
+        deviceKey: "flash-test-key",
+        apiKey: "flash-test-api-key",
+      }),
+    );
+    const console1 = start(bin, cwd, ["--telnet"]);
+    await sleep(1500);
+    const flashed = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        "npx",
+        ["tsx", "scripts/flash.ts", "--port", TELNET, "--board", "linux", "--device", device],
+        { timeout: 600_000 },
+        (error, out, err) => resolve({ code: error ? 1 : 0, output: `${out}${err}` }),
+      );
+    });
+    await stop(console1.child);
+    if (flashed.code !== 0)
+      return { problem: `npm run flash failed:\n${flashed.output.slice(-3000)}` };
+    if (/flash-test-key|flash-test-api-key/.test(flashed.output)) {
+      return { problem: "npm run flash printed a secret" };
+    }
+    const board = start(bin, cwd, []);
+    let status: number | null = null;
+    for (let waited = 0; waited < 60_000; waited += 1000) {
+      await sleep(1000);
+      status = await healthz();
+      if (status === 200 && services.discovery.stats.registrations > 0) break;
+    }
+    board.child.stdin?.write('print("JSVARS " + process.memory().usage)\n');
+    await sleep(1000);
+    const output = board.output();
+    await stop(board.child);
+    const vars = output.match(/JSVARS (\d+)/)?.[1];
+    if (!/boot: fw\.a attempt 1/.test(output)) {
+      return { problem: `the stub did not boot slot A:\n${output.slice(-3000)}` };
+    }
+    if (services.discovery.stats.registrations === 0) {
+      return { problem: `the flashed device did not register:\n${output.slice(-3000)}` };
+    }
+    if (status !== 200) return { problem: `the flashed device's API answered ${status} on ${API}` };
+    return {
+      summary: `flashed over ${TELNET} with espruino-cli; after a cold start the stub booted slot A (attempt 1), the device registered with ServiceDiscovery and answered /healthz (${vars} JsVars in use)`,
+    };
+  } finally {
+    await served.close();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
