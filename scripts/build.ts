@@ -2,11 +2,13 @@
  * `npm run build`: writes the firmware (`dist/espruino.js`), the interpreter trace
  * (`dist/espruino-trace.js`) and the shim prelude both start with (`dist/prelude.js`), and
  * prints each one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
- * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
+ * breaks, so the interpreter's stack traces can be read (the bundles are then larger). It also
+ * draws every statechart into `docs/machines/` (`npm run machines`), so no picture goes stale.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { lowerForEspruino } from "./espruino/pipeline.js";
+import { writeMachineFiles } from "./machines.js";
 
 const BUNDLES = [
   { out: "dist/espruino.js", entry: "scripts/entries/espruino.ts" },
@@ -34,3 +36,4 @@ for (const bundle of BUNDLES) {
   writeFileSync(bundle.out, code);
   report(bundle.out, code);
 }
+console.log(`docs/machines: ${writeMachineFiles()} files`);
