@@ -392,7 +392,10 @@ console.log(
 if (outageSeconds > 0)
   console.log(`StateServer outage: at ${outageAtSeconds} s, for ${outageSeconds} s`);
 console.log(`JSON logs: ${FLASH_DIR}/log.* (audit trail: ${FLASH_DIR}/audit.*)`);
-if (inspector) console.log(`Inspector: open ${inspector.url} in a browser`);
+if (inspector) {
+  console.log(`Inspector: open ${inspector.url} in a browser (Stately's, online)`);
+  console.log(`Offline viewer: ${inspector.viewerUrl}`);
+}
 device.actor.start();
 
 function stop(): void {

@@ -8,11 +8,14 @@
  * (`["logger", "network", "auth", "config", "watchdog"]`: each with those it depends
  * on; all of them when absent). A list that does not hold together is logged and the core four
  * run instead, so the device still registers and takes its configuration. Log lines go to flash
- * and, as written, to the console.
+ * and, as written, to the console. With a file `inspect.on` in Storage, every inspection event is
+ * printed on the console too, one compact JSON line each (`runtime/inspectLine.ts`), for
+ * `npm run inspect-device`; without it no observer is installed, so it costs nothing.
  */
 import { createActor } from "xstate";
 import { createDeviceMachine, type DeviceSetup, managerTable } from "../../actors/device.js";
 import { createEspruinoBoard } from "../../board/espruino/board.js";
+import { type Inspected, inspectionLine } from "../../runtime/inspectLine.js";
 
 const board = createEspruinoBoard("espruino", "0.1.0");
 const readJson = (name: string) => {
@@ -59,7 +62,19 @@ try {
   );
   machine = build(CORE_MANAGERS);
 }
-const device = createActor(machine, { clock: board.clock, input: {} });
+const device = createActor(machine, {
+  id: "controller",
+  clock: board.clock,
+  input: {},
+  // Created only when switched on: XState builds inspection events only for an observer.
+  inspect:
+    board.storage.read("inspect.on") === undefined
+      ? undefined
+      : (event) => {
+          const line = inspectionLine(event as unknown as Inspected);
+          if (line) board.log(line);
+        },
+});
 device.start();
 // Reachable from the interpreter's console (`device.getSnapshot()`), and never collected.
 (globalThis as unknown as { device: typeof device }).device = device;
