@@ -88,10 +88,13 @@ function render() {
     const active = new Set(snap ? activePaths(snap.v) : []);
     if (snap) active.add("");
     card.querySelectorAll("g.state").forEach((g) => g.classList.toggle("active", active.has(g.dataset.state)));
+    // A machine with no \`ready\` state (the controller) has a state but no readiness of its own.
+    const judged = Object.values(m.tags).some((tags) => tags.includes("ready"));
     const ready = snap ? [...active].some((p) => (m.tags[p] || []).includes("ready")) : null;
     const badge = card.querySelector(".badge");
-    badge.className = "badge " + (ready === null ? "unknown" : ready ? "ready" : "notready");
-    badge.textContent = ready === null ? "no snapshot" : (ready ? "ready" : "not ready") + ": " + (typeof snap.v === "string" ? snap.v : JSON.stringify(snap.v));
+    const state = snap ? (typeof snap.v === "string" ? snap.v : JSON.stringify(snap.v)) : "";
+    badge.className = "badge " + (ready === null || !judged ? "unknown" : ready ? "ready" : "notready");
+    badge.textContent = !snap ? "no snapshot" : judged ? (ready ? "ready: " : "not ready: ") + state : state;
     card.dataset.current = snap ? JSON.stringify(snap.v) : "";
     card.querySelector("pre").textContent = snap ? JSON.stringify(snap.c, null, 1) : "";
     if (m.required && !ready) failing.push(m.id);
