@@ -1,7 +1,8 @@
 /**
  * The offline viewer in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
  * during a simulated run: every machine is drawn, a radio drop moves the network manager's
- * highlighted state, time travel shows an earlier state, and the page asks nothing of any host
+ * highlighted state, time travel shows an earlier state, a recording of compact lines opens,
+ * and the page asks nothing of any host
  * but loopback. A screenshot goes to `test-artifacts/viewer.png`. Skipped, saying so, where
  * Chromium is not installed.
  */
@@ -84,6 +85,23 @@ describe.skipIf(!haveChromium)("offline viewer in headless Chromium", () => {
 
     mkdirSync("test-artifacts", { recursive: true });
     await page.screenshot({ path: "test-artifacts/viewer.png", fullPage: true });
+
+    // A recording: compact lines as a device prints them (a prompt before one, as on a console).
+    const recording = [
+      { i: "a", s: "x:9", n: "network" },
+      { i: "s", s: "x:9", n: "network", v: "connecting", c: { attempts: 1 }, e: "CONNECT" },
+      { i: "e", s: "x:9", n: "network", e: { type: "WIFI_CONNECTED" } },
+      { i: "s", s: "x:9", n: "network", v: { connected: "probing" }, c: {}, e: "x" },
+    ].map((line, k) => (k === 1 ? `>${JSON.stringify(line)}` : JSON.stringify(line)));
+    await page.locator("#file").setInputFiles({
+      name: "recording.jsonl",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from(`${recording.join("\n")}\nnot a line\n`),
+    });
+    await expect
+      .poll(highlighted, { timeout: 5_000 })
+      .toEqual(["", "connected", "connected.probing"]);
+    await expect.poll(() => page.locator("#log div").count()).toBe(4);
     const outside = requested.filter((url) => new URL(url).hostname !== "127.0.0.1");
     expect(outside).toEqual([]);
     expect(requested.length).toBeGreaterThan(0);
