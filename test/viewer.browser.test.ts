@@ -2,8 +2,7 @@
  * The offline viewer in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
  * during a simulated run: every machine is drawn, a radio drop moves the network manager's
  * highlighted state, time travel shows an earlier state, a recording of compact lines opens,
- * and the page asks nothing of any host
- * but loopback. A screenshot goes to `test-artifacts/viewer.png`. Skipped, saying so, where
+ * and the page asks nothing of any host but loopback. A screenshot goes to `test-artifacts/viewer.png`. Skipped, saying so, where
  * Chromium is not installed.
  */
 import { existsSync, mkdirSync } from "node:fs";
