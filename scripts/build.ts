@@ -6,10 +6,13 @@
  *
  * Also writes the boot stub (`dist/boot0.js`, flashed as `.boot0`): without the prelude, so it
  * stays a few hundred bytes and costs no JsVars beyond its own, followed by `BOOT_LOADER`.
+ *
+ * It also draws every statechart into `docs/machines/` (`npm run machines`), so no picture goes stale.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { lowerForEspruino } from "./espruino/pipeline.js";
+import { writeMachineFiles } from "./machines.js";
 
 const BUNDLES = [
   { out: "dist/espruino.js", entry: "scripts/entries/espruino.ts" },
@@ -48,3 +51,4 @@ const stub = await lowerForEspruino("scripts/entries/boot0.ts", readable);
 const boot0 = `${stub.code}\n${BOOT_LOADER}\n`;
 writeFileSync("dist/boot0.js", boot0);
 report("dist/boot0.js", boot0);
+console.log(`docs/machines: ${writeMachineFiles()} files`);

@@ -394,7 +394,10 @@ if (outageSeconds > 0)
 console.log(
   `JSON logs: ${FLASH_DIR}/log.* (audit trail: ${FLASH_DIR}/audit.*, refused requests: ${FLASH_DIR}/refused.*)`,
 );
-if (inspector) console.log(`Inspector: open ${inspector.url} in a browser`);
+if (inspector) {
+  console.log(`Inspector: open ${inspector.url} in a browser (Stately's, online)`);
+  console.log(`Offline viewer: ${inspector.viewerUrl}`);
+}
 device.actor.start();
 
 function stop(): void {

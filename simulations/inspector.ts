@@ -7,6 +7,11 @@
  * relay, which replays only the last 200 messages, this one remembers each actor's registration
  * and latest snapshot, so a browser opened at any time shows every manager in its current state.
  *
+ * Beside it, at `/viewer`, the offline viewer (`viewerPage.ts`) draws the same stream on the
+ * relay's own charts (`/charts/index.json`, `/charts/<id>.svg`), with no request leaving loopback.
+ * A real device's compact inspection lines (`runtime/inspectLine.ts`) enter through `record`,
+ * with the host's definition of each machine, so the Stately inspector draws them too.
+ *
  * Everything sent is masked as log lines are: WiFi passwords and tokens never leave the process.
  */
 import { createServer } from "node:http";
@@ -14,12 +19,21 @@ import type { AddressInfo } from "node:net";
 import { createWebSocketInspector } from "@statelyai/inspect";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { InspectionEvent } from "xstate";
+import type { InspectionLine } from "../runtime/inspectLine.js";
 import { DEFAULT_MASKED_FIELDS, maskValue } from "../runtime/mask.js";
+import { chartOf, exportDefinition } from "./charts/definition.js";
+import { deviceMachines } from "./charts/deviceMachines.js";
+import { svgOf } from "./charts/svg.js";
+import { viewerPage } from "./viewerPage.js";
 
 export interface LiveInspector {
   inspect: (event: InspectionEvent) => void;
+  /** Feeds one compact inspection line of a real device (or a recording). */
+  record: (line: InspectionLine) => void;
   /** The page to open in a browser. */
   url: string;
+  /** The offline viewer. */
+  viewerUrl: string;
   /** The socket a browser (or a test) connects to for the event stream. */
   streamUrl: string;
   stop(): void;
@@ -63,9 +77,37 @@ export async function startInspector(port: number): Promise<LiveInspector> {
   /** Per actor: its registration, then its latest snapshot, as last relayed. */
   const actors = new Map<string, { actor?: string; snapshot?: string }>();
   const browsers = new Set<WebSocket>();
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { "Content-Type": "text/html" });
-    res.end(bridgePage(streamUrl()));
+  const machines = deviceMachines();
+  const charts = new Map<string, string>();
+  const index = machines.map(({ id, machine, requiredForReadiness }) => {
+    const chart = chartOf(exportDefinition(machine));
+    charts.set(`/charts/${id}.svg`, svgOf(chart));
+    const tags: Record<string, string[]> = {};
+    const walk = (node: typeof chart.root) => {
+      tags[node.path] = node.tags;
+      node.children.forEach(walk);
+    };
+    walk(chart.root);
+    return { id, required: requiredForReadiness, tags };
+  });
+  const server = createServer((req, res) => {
+    const chart = charts.get(req.url ?? "");
+    if (chart) {
+      res.writeHead(200, { "Content-Type": "image/svg+xml" });
+      res.end(chart);
+    } else if (req.url === "/charts/index.json") {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(index));
+    } else if (req.url === "/viewer") {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end(viewerPage(streamUrl()));
+    } else if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end(bridgePage(streamUrl()));
+    } else {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      res.end("not found");
+    }
   });
   const sockets = new WebSocketServer({ server });
   let deviceConnected: () => void = () => {};
@@ -109,9 +151,27 @@ export async function startInspector(port: number): Promise<LiveInspector> {
     maxDeferredEvents: 100_000,
   });
   await connected;
+  const logicOf = new Map(machines.map(({ id, machine }) => [id, machine]));
+  const seen = new Set<string>();
+  /** A device's line, through the Stately inspector's own calls, as if its actor ran here. */
+  const record = (line: InspectionLine) => {
+    if (!seen.has(line.s)) {
+      seen.add(line.s);
+      const logic = logicOf.get(line.n) ?? { config: { id: line.n } };
+      inspector.actor({ sessionId: line.s, logic } as never);
+    }
+    if (line.i === "e") inspector.event(line.s, line.e as never, { source: line.f });
+    else if (line.i === "s") {
+      inspector.snapshot(line.s, { value: line.v, context: line.c, status: "active" } as never, {
+        event: { type: String(line.e ?? "") },
+      });
+    }
+  };
   return {
     inspect: (event) => inspector.inspect.next?.(event),
+    record,
     url: `http://127.0.0.1:${bound}/`,
+    viewerUrl: `http://127.0.0.1:${bound}/viewer`,
     streamUrl: streamUrl(),
     stop() {
       inspector.stop();

@@ -14,6 +14,10 @@
  * `BOOT`: in safe mode (no slot was ever committed) it runs only `SAFE_MANAGERS`; otherwise it
  * commits its slot once the controller has found every manager live for `COMMIT_AFTER_MS`, so a
  * firmware that cannot get that far is given up after `ATTEMPTS` boots.
+ *
+ * With a file `inspect.on` in Storage, every inspection event is printed on the console too, one
+ * compact JSON line each (`runtime/inspectLine.ts`), for `npm run inspect-device`; without it no
+ * observer is installed.
  */
 import { createActor } from "xstate";
 import { createDeviceMachine, type DeviceSetup, managerTable } from "../../actors/device.js";
@@ -21,6 +25,7 @@ import { createEspruinoBoard } from "../../board/espruino/board.js";
 import { loadModule } from "../../board/espruino/modules.js";
 import { liveness } from "../../machines/controller.js";
 import { type BootChoice, commitSlot, type SlotStorage } from "../../runtime/bootSlots.js";
+import { type Inspected, inspectionLine } from "../../runtime/inspectLine.js";
 
 const board = createEspruinoBoard("espruino", "0.1.0");
 const readJson = (name: string) => {
@@ -74,8 +79,17 @@ try {
 // The flasher's `board.json`: the profile's watchdog range and supervisor settings.
 const profile = readJson("board.json");
 const device = createActor(machine, {
+  id: "controller",
   clock: board.clock,
   input: { supervisor: profile.supervisor, watchdogLimits: profile.watchdog },
+  // Created only when switched on: inspection events are built only for an observer.
+  inspect:
+    board.storage.read("inspect.on") === undefined
+      ? undefined
+      : (event) => {
+          const line = inspectionLine(event as unknown as Inspected);
+          if (line) board.log(line);
+        },
 });
 device.start();
 // Reachable from the interpreter's console (`device.getSnapshot()`), and never collected.

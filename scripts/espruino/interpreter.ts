@@ -19,12 +19,18 @@ export interface InterpreterRun {
 const CHUNK = 4096;
 const CHUNKS_PER_RUN = 8;
 
-function runScript(bin: string, cwd: string, script: string, timeoutMs: number) {
+function runScript(
+  bin: string,
+  cwd: string,
+  script: string,
+  timeoutMs: number,
+  args: string[] = [],
+) {
   const file = join(cwd, `step-${Date.now()}.js`);
   writeFileSync(file, script);
   return new Promise<InterpreterRun>((resolve) => {
     // stdin stays open until the run ends: the Linux target quits when its stdin closes.
-    const child = spawn(bin, [file], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(bin, [...args, file], { cwd, stdio: ["pipe", "pipe", "pipe"] });
     let output = "";
     let timedOut = false;
     child.stdout.on("data", (d) => {
@@ -56,6 +62,8 @@ export async function runFromStorage(options: {
   timeoutMs: number;
   /** Other files to put into Storage first, as a provisioned board has them. */
   files?: Record<string, string>;
+  /** Interpreter options for the run from Storage, e.g. `--telnet`. */
+  args?: string[];
 }): Promise<InterpreterRun> {
   const cwd = mkdtempSync(join(tmpdir(), "espruino-"));
   try {
@@ -89,6 +97,7 @@ export async function runFromStorage(options: {
       cwd,
       `eval(require("Storage").read(${JSON.stringify(name)}));\n${options.epilogue}`,
       options.timeoutMs,
+      options.args,
     );
   } finally {
     rmSync(cwd, { recursive: true, force: true });

@@ -20,8 +20,8 @@
 import { fileURLToPath } from "node:url";
 import { transformSync } from "@babel/core";
 import * as esbuild from "esbuild";
+import { deviceMachines } from "../../simulations/charts/deviceMachines.js";
 import { chartsModule } from "../charts/compile.js";
-import { deviceMachines } from "../charts/deviceMachines.js";
 import { lowerLabels } from "./lowerLabels.js";
 import { renameEspruinoKeywords } from "./renameKeywords.js";
 
@@ -111,7 +111,7 @@ function compiledCharts(): esbuild.Plugin {
     setup(build) {
       build.onResolve({ filter: /^xstate$/ }, () => ({ path: DEVICE_XSTATE }));
       build.onLoad({ filter: CHART_REGISTRY }, () => ({
-        contents: chartsModule(deviceMachines()),
+        contents: chartsModule(deviceMachines().map((d) => d.machine)),
         loader: "js",
       }));
     },
