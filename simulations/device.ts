@@ -74,6 +74,8 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   createActor?: (logic: any, options: any) => AnyActorRef;
   /** What the board reports as free memory; the host's by default (not reproducible). */
   freeMemory?: () => number;
+  /** The board's unseeded random source (alarm key prefixes); `Math.random` by default. */
+  entropy?: () => number;
 }
 
 /** What the host has free: JsVars inside the interpreter, heap bytes on Node, 0 in a bare `vm`. */
@@ -118,6 +120,7 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     udp: options.services?.udp,
     deviceId: SIMULATED_DEVICE.deviceId,
     freeMemory: options.freeMemory ?? hostFreeMemory,
+    entropy: options.entropy,
     log: () => {},
   });
   // Provisioning: a new device leaves the factory with its key in flash.

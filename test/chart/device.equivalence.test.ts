@@ -33,6 +33,7 @@ function run(scenario: Scenario, compiled: boolean): string[] {
     inspect: trace.inspect,
     createActor: compiled ? (createCompiledActor as never) : undefined,
     freeMemory: () => 8_000,
+    entropy: () => 0.25,
   });
   world.actor.on("*", trace.emitted);
   world.actor.start();
