@@ -19,6 +19,7 @@
 
 import { fileURLToPath } from "node:url";
 import { transformSync } from "@babel/core";
+import * as acorn from "acorn";
 import * as esbuild from "esbuild";
 import { deviceMachines } from "../../simulations/charts/deviceMachines.js";
 import { chartsModule } from "../charts/compile.js";
@@ -118,6 +119,28 @@ function compiledCharts(): esbuild.Plugin {
   };
 }
 
+/**
+ * Names the function the bundle is wrapped in (after minifying, which drops an unused name). On
+ * 2v29 a `new Error` while an anonymous function is on the stack copies that function's whole
+ * source into RAM for the stack trace (about 170 KB for the firmware: out of memory on any board
+ * of 16,383 variables or less, at the first `require` of a module the board lacks); a named one
+ * is referred to by its name.
+ */
+function namedWrapper(code: string, entry: string): string {
+  const program = acorn.parse(code, { ecmaVersion: 2020 }) as unknown as {
+    body: Array<{ type: string; expression?: any }>;
+  };
+  for (const statement of program.body) {
+    const call = statement.type === "ExpressionStatement" ? statement.expression : null;
+    const wrapper = call && call.type === "CallExpression" ? call.callee : null;
+    if (wrapper && wrapper.type === "FunctionExpression" && !wrapper.id) {
+      const at = wrapper.start + "function".length;
+      return `${code.slice(0, at)} bundle${code.slice(at)}`;
+    }
+  }
+  throw new Error(`${entry}: the function wrapping the bundle was not found to name`);
+}
+
 export interface LoweredBundle {
   code: string;
   bytes: number;
@@ -174,6 +197,6 @@ export async function lowerForEspruino(entry: string, readable = false): Promise
     legalComments: "none",
     logLevel: "silent",
   });
-  const code = renameEspruinoKeywords(minified.code, readable);
+  const code = namedWrapper(renameEspruinoKeywords(minified.code, readable), entry);
   return { code, bytes: Buffer.byteLength(code) };
 }
