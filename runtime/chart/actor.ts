@@ -911,8 +911,7 @@ export class Actor implements ChartHost {
     }
     if (guard.guards) return !this._guard(guard.guards[0]);
     if (typeof guard === "function") return guard({ context: this._c, event: this._e });
-    const named = this._guard(guard.type);
-    return named;
+    return this._guard(guard.type);
   }
 }
 
