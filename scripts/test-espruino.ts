@@ -256,6 +256,95 @@ const flashed = await flashAndBoot(bin);
 if (flashed.problem) failures.push(`flash: ${flashed.problem}`);
 else console.log(`flash: ${flashed.summary}`);
 
+// 6. The budget, on a board's variables: `ESPRUINO_BOARD_BIN` is a 32-bit build with the
+// RP2040's layout and a fixed 12,000 variables (MEMORY.md). Every manager online for a minute
+// (registered, configured, state reported, alarm delivered, clock synced) must fit in
+// `ONLINE_BUDGET`, must never have run short (the interpreter's error flags: its peak stayed under
+// the 12,000), and must not grow from that minute to the end of the soak.
+const boardBin = process.env.ESPRUINO_BOARD_BIN;
+const ONLINE_BUDGET = 8_400;
+/** How long the soak runs: `ESPRUINO_SOAK_MS` (an hour: 3600000), three minutes by default. */
+const SOAK_MS = Number(process.env.ESPRUINO_SOAK_MS ?? 180_000);
+/** What the heap may differ by between two idle moments: the collector and open sockets. */
+const GROWTH_TOLERANCE = 0.02;
+if (!boardBin) {
+  console.log(
+    "board budget: SKIPPED: ESPRUINO_BOARD_BIN is not set, so the budget on a board's 12,000 " +
+      "variables was not checked (a 32-bit build, see README.md and MEMORY.md).",
+  );
+} else {
+  const budgetNtp = new NtpServer({ clock: realClock, offsetMs: 60_000, stratum: 2 });
+  const ntpOnLoopback = await serveUdpOnLoopback(budgetNtp.handler);
+  const servedForBudget = await serveServicesOnLoopback(services);
+  try {
+    const run = await runFromStorage({
+      bin: boardBin,
+      code: readFileSync("dist/espruino.js", "utf8"),
+      name: "firmware.js",
+      files: {
+        "device.key": "espruino-test-key",
+        "services.json": JSON.stringify({
+          discoveryUrl: servedForBudget.discovery,
+          configUrl: servedForBudget.config,
+          alarmsUrl: servedForBudget.alarms,
+          stateUrl: servedForBudget.state,
+          ntpServers: [{ host: ntpOnLoopback.address, port: ntpOnLoopback.port }],
+        }),
+      },
+      epilogue: `var started = Date.now(); var raised = false; var minute = null; var poll = setInterval(function () {
+        var c = device.getSnapshot().children;
+        var config = c.config.getSnapshot().context;
+        var state = c.state.getSnapshot();
+        if (config.version === 1 && !raised) {
+          raised = true;
+          device.send({ type: "ALARM", alarm: { type: "budget-check", severity: "info", source: "test" } });
+        }
+        var reached = { token: c.auth.getSnapshot().matches("authenticated"),
+          configured: config.version === 1,
+          reported: state.value.connected === "synced" && state.context.acked === state.context.changes,
+          delivered: c.alarms.getSnapshot().context.counters.delivered === 1,
+          synced: !!c.timesync.getSnapshot().context.synced };
+        var elapsed = Date.now() - started;
+        if (minute === null && elapsed >= 60000) {
+          minute = process.memory().usage;
+          console.log("MINUTE " + JSON.stringify({ usage: minute, reached: reached, flags: E.getErrorFlags() }));
+        }
+        if (elapsed >= ${SOAK_MS}) {
+          clearInterval(poll);
+          console.log("SOAKED " + JSON.stringify({ usage: process.memory().usage, flags: E.getErrorFlags() }));
+          quit();
+        }
+      }, 1000);`,
+      timeoutMs: SOAK_MS + 120_000,
+    });
+    const minute = JSON.parse(run.output.match(/MINUTE (\{.*\})/)?.[1] ?? "null");
+    const soaked = JSON.parse(run.output.match(/SOAKED (\{.*\})/)?.[1] ?? "null");
+    if (!minute || !soaked) {
+      failures.push(`board budget: the firmware did not run its soak:\n${run.output.slice(-3000)}`);
+    } else {
+      const missed = Object.keys(minute.reached).filter((k) => !minute.reached[k]);
+      const flags = minute.flags.concat(soaked.flags);
+      const growth = (soaked.usage - minute.usage) / minute.usage;
+      console.log(
+        `board budget: all managers online after 60 s: ${minute.usage} JsVars of 12,000 (budget ${ONLINE_BUDGET}); after ${Math.round(SOAK_MS / 60_000)} min: ${soaked.usage}; error flags: ${flags.length ? flags.join(",") : "none"}`,
+      );
+      if (missed.length > 0) failures.push(`board budget: not reached within 60 s: ${missed.join(", ")}`);
+      if (minute.usage > ONLINE_BUDGET) {
+        failures.push(`board budget: ${minute.usage} JsVars online, over the ${ONLINE_BUDGET} budget`);
+      }
+      if (flags.length > 0) failures.push(`board budget: the interpreter ran short: ${flags.join(",")}`);
+      if (growth > GROWTH_TOLERANCE) {
+        failures.push(
+          `board budget: grew from ${minute.usage} to ${soaked.usage} JsVars during the soak`,
+        );
+      }
+    }
+  } finally {
+    await servedForBudget.close();
+    await ntpOnLoopback.close();
+  }
+}
+
 if (failures.length > 0) {
   for (const f of failures) console.error(`test:espruino: FAILED: ${f}`);
   process.exit(1);

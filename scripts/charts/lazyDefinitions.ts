@@ -201,7 +201,7 @@ function rewrite(found: LazyDefinition[], file: string): PluginObj {
           return;
         }
         const config = path.node.arguments[0];
-        const idNode = t.isExpression(config) ? member(config, "id", file) : undefined;
+        const idNode = t.isObjectExpression(config) ? member(config, "id", file) : undefined;
         const id = t.isStringLiteral(idNode) ? idNode.value : null;
         if (!isSetupCall(callee.object) || !t.isExpression(config) || id === null || !idNode) {
           throw new DefinitionNotWrittenOut(
