@@ -19,7 +19,7 @@ import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
 import { SimulatedNetwork } from "../board/node/simulatedNetwork.js";
 import { VirtualClock } from "../board/node/virtualClock.js";
-import type { ApiSettings } from "../machines/api.js";
+import type { ApiSettings } from "../managers/api/machine.js";
 import { signJwt } from "../runtime/jwt.js";
 import { SIMULATED_API_KEY, SIMULATED_DEVICE, simulateDevice } from "../simulations/device.js";
 import { CONFIG_ORIGIN, DISCOVERY_ORIGIN, startServices } from "../simulations/services/index.js";

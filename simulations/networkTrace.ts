@@ -10,7 +10,7 @@
  */
 import stringify from "fast-json-stable-stringify";
 import { VirtualClock } from "../board/node/virtualClock.js";
-import type { NetworkContext } from "../machines/network.js";
+import type { NetworkContext } from "../managers/network/machine.js";
 import { simulateDevice } from "./device.js";
 
 const SECOND = 1000;

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import { acceptToken, DEVICE_KEY_FILE } from "../actors/auth.js";
-import { LAST_KNOWN_GOOD_FILE } from "../actors/config.js";
 import { FlashStorage } from "../board/node/flashStorage.js";
 import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
 import { VirtualClock } from "../board/node/virtualClock.js";
-import type { AuthContext } from "../machines/auth.js";
-import type { ConfigContext } from "../machines/config.js";
+import { acceptToken, DEVICE_KEY_FILE } from "../managers/auth/effects.js";
+import type { AuthContext } from "../managers/auth/machine.js";
+import { LAST_KNOWN_GOOD_FILE } from "../managers/config/effects.js";
+import type { ConfigContext } from "../managers/config/machine.js";
 import { signJwt } from "../runtime/jwt.js";
 import { SIMULATED_DEVICE, simulateDevice } from "../simulations/device.js";
 import { serveServicesOnLoopback, startServices } from "../simulations/services/index.js";

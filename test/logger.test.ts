@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import type { SinkNotice } from "../actors/logger.js";
 import { FlashStorage } from "../board/node/flashStorage.js";
-import type { AuditRecord } from "../machines/logger.js";
+import type { SinkNotice } from "../managers/logger/effects.js";
+import type { AuditRecord } from "../managers/logger/machine.js";
 import type { LogEntry } from "../runtime/log.js";
 import { trailFiles } from "../runtime/logFiles.js";
 import { startDevice } from "./support/device.js";

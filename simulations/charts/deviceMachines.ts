@@ -1,6 +1,6 @@
 /**
  * Every machine of the device, built exactly as the firmware builds them: the manager table of
- * `actors/device.ts` on a simulated board that is never started (the factories only close over
+ * `managers/controller/device.ts` on a simulated board that is never started (the factories only close over
  * their effects, so nothing runs), and the controller over that table. What `npm run machines`
  * draws, what the offline viewer shows and what the tests compare with are these machines.
  */
