@@ -165,19 +165,22 @@ describe("logger: rotation and a full flash", () => {
     expect(d.stored("audit").length).toBeGreaterThan(0);
   });
 
-  it("reports lines lost to a full flash to the controller", () => {
+  it("raises lines lost to a full flash as an alarm, routed to the alarm manager", () => {
     const d = start({
       storage: new FlashStorage({ capacityBytes: 1200 }),
       logger: { log: { maxFileBytes: 300, maxFiles: 10, maxAgeMs: DAY } },
     });
     for (let i = 0; i < 100; i++) d.log({ level: "info", msg: `line ${i}` });
-    const reports = d.reports("LOG_LINES_DROPPED");
+    const reports = d
+      .reports("ALARM")
+      .map((r) => r.alarm as { type: string; severity: string; details: Record<string, number> })
+      .filter((a) => a.type === "log-lines-dropped");
     expect(reports.length).toBeGreaterThan(0);
     expect(reports.at(-1)).toMatchObject({
-      trail: "log",
-      total: d.logger().getSnapshot().context.dropped,
+      severity: "warning",
+      details: { trail: "log", total: d.logger().getSnapshot().context.dropped },
     });
-    expect(reports.reduce((n, r) => n + (r.count as number), 0)).toBe(
+    expect(reports.reduce((n, r) => n + r.details.count, 0)).toBe(
       d.logger().getSnapshot().context.dropped,
     );
   });

@@ -35,7 +35,7 @@ import { type AnyActorRef, type AnyEventObject, assign, emit, enqueueActions, se
 import { backoffCeiling } from "../../runtime/backoff.js";
 import { alarmEvent, logAction, type PongEvent } from "../supervision.js";
 import { readiness } from "./health.js";
-import { type ManagerSpec, startOrder } from "./spec.js";
+import { type ManagerSpec, startOrder, takes } from "./spec.js";
 
 /** The configuration manager's report that a new configuration is in force. */
 export interface ConfigUpdated {
@@ -263,11 +263,11 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
           let held = context.held;
           const children = self.getSnapshot().children as Record<string, AnyActorRef>;
           for (const spec of ordered) {
-            if (!spec.subscribes?.includes(event.type)) continue;
+            if (!takes(spec.subscribes, event.type)) continue;
             subscribed = true;
             if (children[spec.id]?.getSnapshot().status === "active") {
               enqueue.sendTo(spec.id, event);
-            } else if (spec.queues?.includes(event.type)) {
+            } else if (takes(spec.queues, event.type)) {
               // Waiting for its restart: held for it, newest kept.
               const mine = (held[spec.id] ?? []).concat(event).slice(-MAX_HELD);
               held = Object.assign({}, held, { [spec.id]: mine });
@@ -392,8 +392,8 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
               if (section !== undefined)
                 enqueue.sendTo(spec.id, { type: "CONFIGURE", settings: section });
               for (const report of context.retained) {
-                if (!spec.subscribes?.includes(report.type)) continue;
-                if (!spec.queues?.includes(report.type)) enqueue.sendTo(spec.id, report);
+                if (!takes(spec.subscribes, report.type)) continue;
+                if (!takes(spec.queues, report.type)) enqueue.sendTo(spec.id, report);
               }
               const held = context.held[spec.id];
               if (held) {

@@ -5,6 +5,7 @@
  * (`startOrder`), which refuses a cycle or a missing dependency by name.
  */
 import type { AnyStateMachine } from "xstate";
+import type { ReportType } from "../protocol.js";
 
 export interface ManagerSpec {
   id: string;
@@ -13,7 +14,7 @@ export interface ManagerSpec {
   /** The device is ready only while this manager is. */
   requiredForReadiness: boolean;
   /** Report types from other managers that this one receives, e.g. `NETWORK_UP`. */
-  subscribes?: readonly string[];
+  subscribes?: readonly ReportType[];
   /** The section of the device configuration this manager takes, as `CONFIGURE { settings }`. */
   configKey?: string;
   /** The machine's input, given to every instance (a restarted one starts from it too). */
@@ -23,7 +24,12 @@ export interface ManagerSpec {
    * while it waits for a restart they are held for it (the newest `MAX_HELD`), and they are
    * never replayed from the retained reports, which its predecessor had already taken.
    */
-  queues?: readonly string[];
+  queues?: readonly ReportType[];
+}
+
+/** Whether `spec` takes reports of `type` (any event type the controller sees may be asked). */
+export function takes(list: readonly ReportType[] | undefined, type: string): boolean {
+  return list !== undefined && list.indexOf(type as ReportType) >= 0;
 }
 
 /** The managers in an order where each comes after those it depends on; throws on a cycle. */

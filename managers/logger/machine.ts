@@ -9,7 +9,8 @@
  * authenticated actions. The level changes at run
  * time by `SET_LEVEL`; rotation and masking by `CONFIGURE`, refused with the field named when
  * invalid. When the flash is full the sink drops the oldest rotated file; the logger counts the
- * lines lost and tells its parent (`LOG_LINES_DROPPED`), for the alarm manager to raise.
+ * lines lost and raises `ALARM` (`log-lines-dropped`, an error when audit lines went), which
+ * the controller routes to the AlarmManager: lost records reach the operator, not only a counter.
  *
  * Each line carries the device's identity; the tenant and namespace come with the first token.
  * The logger never throws into anyone: senders only send events, and the sink swallows what
@@ -18,7 +19,7 @@
 import { assign, type CallbackActorLogic, enqueueActions, sendParent, sendTo, setup } from "xstate";
 import { isLogLevel, type LogEntry, type LogLevel, levelAtLeast } from "../../runtime/log.js";
 import { DEFAULT_MASKED_FIELDS } from "../../runtime/mask.js";
-import { answerPing, type LogEvent, type PingEvent, READY } from "../supervision.js";
+import { alarmEvent, answerPing, type LogEvent, type PingEvent, READY } from "../supervision.js";
 
 export interface TrailSettings {
   maxFileBytes: number;
@@ -71,13 +72,8 @@ export type LoggerEvent =
   /** From the AuthManager, through the controller: the tenant and namespace the device belongs to. */
   | { type: "TOKEN"; tenant: string; ns: string };
 
-/** What the logger tells its parent. */
-export interface LinesDroppedReport {
-  type: "LOG_LINES_DROPPED";
-  trail: "log" | "audit" | "refused";
-  count: number;
-  total: number;
-}
+/** The alarm raised when a full flash took log lines with the files it dropped. */
+export const LINES_DROPPED_ALARM = "log-lines-dropped";
 
 export interface LoggerInput {
   identity: Identity;
@@ -238,12 +234,18 @@ export function createLoggerMachine(effects: LoggerEffects) {
       LINES_DROPPED: {
         actions: [
           assign({ dropped: ({ context, event }) => context.dropped + event.count }),
-          sendParent(({ context, event }) => ({
-            type: "LOG_LINES_DROPPED",
-            trail: event.trail,
-            count: event.count,
-            total: context.dropped,
-          })),
+          sendParent(({ context, event }) =>
+            alarmEvent(
+              LINES_DROPPED_ALARM,
+              event.trail === "audit" ? "error" : "warning",
+              "logger",
+              {
+                trail: event.trail,
+                count: event.count,
+                total: context.dropped,
+              },
+            ),
+          ),
         ],
       },
     },
