@@ -5,9 +5,9 @@
  * handed to `onTransition`, which is what traces, the console view and tests observe.
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
-import type { FlashStorage } from "../board/node/flashStorage.js";
-import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
-import type { RadioOptions } from "../board/node/simulatedRadio.js";
+import type { FlashStorage } from "../board/sim/flashStorage.js";
+import { createSimulatedBoard, type SimulatedBoard } from "../board/sim/simulatedBoard.js";
+import type { RadioOptions } from "../board/sim/simulatedRadio.js";
 import type { Clock, Http, Udp } from "../board/types.js";
 import { API_KEY_FILE } from "../managers/api/effects.js";
 import type { ApiSettings } from "../managers/api/machine.js";

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, sendParent, setup } from "xstate";
-import { FlashStorage } from "../board/node/flashStorage.js";
-import type { SimulatedBoard } from "../board/node/simulatedBoard.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
+import type { SimulatedBoard } from "../board/sim/simulatedBoard.js";
 import {
   ALARMS_BAD_FILE,
   ALARMS_FILE,

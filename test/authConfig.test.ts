@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import { FlashStorage } from "../board/node/flashStorage.js";
 import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import { acceptToken, DEVICE_KEY_FILE } from "../managers/auth/effects.js";
 import type { AuthContext } from "../managers/auth/machine.js";
 import { LAST_KNOWN_GOOD_FILE } from "../managers/config/effects.js";

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { directoryMirror } from "../board/node/fileMirror.js";
-import { FlashStorage } from "../board/node/flashStorage.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
 import { SIMULATED_DEVICE } from "../simulations/device.js";
 import { startDevice } from "./support/device.js";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import { FlashStorage } from "../board/node/flashStorage.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
 import type { SinkNotice } from "../managers/logger/effects.js";
 import type { AuditRecord } from "../managers/logger/machine.js";
 import type { LogEntry } from "../runtime/log.js";

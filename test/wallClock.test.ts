@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import { createWallClock, SLEW_RATE } from "../managers/timesync/wallClock.js";
 
 describe("the wall clock", () => {

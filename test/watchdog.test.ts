@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, assign, sendParent, setup } from "xstate";
-import { SimulatedWatchdog } from "../board/node/simulatedWatchdog.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { SimulatedWatchdog } from "../board/sim/simulatedWatchdog.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { ManagerSpec } from "../managers/controller/spec.js";
 import { type PingEvent, pongFor, READY } from "../managers/supervision.js";
 import {

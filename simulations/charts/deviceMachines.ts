@@ -5,7 +5,7 @@
  * draws, what the offline viewer shows and what the tests compare with are these machines.
  */
 import type { AnyStateMachine } from "xstate";
-import { VirtualClock } from "../../board/node/virtualClock.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
 import { simulateDevice } from "../device.js";
 
 export interface DeviceMachine {

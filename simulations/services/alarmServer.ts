@@ -21,7 +21,7 @@ import type {
   HttpHandler,
   ServiceRequest,
   ServiceResponse,
-} from "../../board/node/simulatedNetwork.js";
+} from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 import { ALARM_SEVERITIES, type AlarmSeverity } from "../../managers/supervision.js";
 import { Faults, withFaults } from "./faults.js";

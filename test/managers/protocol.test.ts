@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef, AnyEventObject } from "xstate";
-import { VirtualClock } from "../../board/node/virtualClock.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
 import { RECEIVERS, type ReportType } from "../../managers/protocol.js";
 import { simulateDevice } from "../../simulations/device.js";
 import { startDevice } from "../support/device.js";
