@@ -12,7 +12,7 @@
 import type { AuthReport } from "./auth/machine.js";
 import type { ConfigUpdated } from "./controller/machine.js";
 import type { NetworkReport } from "./network/machine.js";
-import type { AlarmEvent, PongEvent } from "./supervision.js";
+import type { AlarmEvent, PongEvent, SettingsRefusedReport } from "./supervision.js";
 import type { TimeSyncedReport } from "./timesync/machine.js";
 import type { ReconnectRequest } from "./watchdog/machine.js";
 
@@ -37,7 +37,8 @@ export type Report =
   | ConfigUpdated
   | ReconnectRequest
   | SetLevelReport
-  | TimeSyncedReport;
+  | TimeSyncedReport
+  | SettingsRefusedReport;
 
 export type ReportType = Report["type"];
 
@@ -55,6 +56,7 @@ export const RECEIVERS: Record<ReportType, "routed" | "controller" | { observedO
   NETWORK_UP: "routed",
   NETWORK_DOWN: "routed",
   CONFIG_UPDATED: "controller",
+  SETTINGS_REFUSED: "controller",
   RECONNECT: "routed",
   SET_LEVEL: "routed",
   TIME_SYNCED: {

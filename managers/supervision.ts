@@ -72,16 +72,38 @@ export const reportTokenRejected: ActionFunction<any, any, any, any, any, any, a
   sendParent(({ context }) => ({ type: "TOKEN_REJECTED", token: context.token }));
 
 /**
- * What a manager's `CONFIGURE` does with the settings it merged: refused ones are logged as an
- * error and the old settings stay (null); accepted ones are returned, for the caller to assign.
- * `enqueue` is the `enqueueActions` one, and the machine's `log` action is `logAction`'s.
+ * A manager refused the settings it was given (`CONFIGURE`, or its input at start): the controller
+ * raises an alarm and tells the ConfigManager, which then does not report that configuration's
+ * version as applied. `section` is set by the controller for its own sections; a manager's is the
+ * `configKey` of its table entry.
+ */
+export interface SettingsRefusedReport {
+  type: "SETTINGS_REFUSED";
+  manager: string;
+  error: string;
+  section?: string;
+}
+
+/** What `acceptSettings` needs of `enqueueActions`' `enqueue`: the log action, and `sendParent`. */
+export interface SettingsEnqueue {
+  (action: { type: "log"; params: LogEntry }): void;
+  sendParent: (event: SettingsRefusedReport) => void;
+}
+
+/**
+ * Every manager's `CONFIGURE`, one way: refused settings are logged as an error, reported to the
+ * parent (`SETTINGS_REFUSED`) and the old settings stay (null); accepted ones are returned, for
+ * the caller to assign. `enqueue` is the `enqueueActions` one, and the machine's `log` action is
+ * `logAction`'s.
  */
 export function acceptSettings<S>(
   merged: SettingsMerge<S>,
-  enqueue: (action: { type: "log"; params: LogEntry }) => void,
+  enqueue: SettingsEnqueue,
+  manager: string,
 ): S | null {
   if ("error" in merged) {
     enqueue({ type: "log", params: { level: "error", msg: `settings refused: ${merged.error}` } });
+    enqueue.sendParent({ type: "SETTINGS_REFUSED", manager, error: merged.error });
     return null;
   }
   return merged.settings;

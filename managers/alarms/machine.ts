@@ -759,6 +759,7 @@ export function createAlarmMachine(effects: AlarmEffects) {
           const settings = acceptSettings(
             mergeAlarmSettings(context.settings, event.settings),
             enqueue,
+            "alarms",
           );
           if (settings === null) return;
           enqueue.assign({ settings });

@@ -192,7 +192,12 @@ export const ROUTES: Record<string, Record<string, Method>> = {
       run: (call) => {
         const config = contextOf(call.server.system, "config");
         if (!config) return notRunning(call, "config");
-        call.reply(200, { version: config.version, source: config.source, config: config.config });
+        call.reply(200, {
+          version: config.version,
+          source: config.source,
+          config: config.config,
+          refused: config.refused ?? null,
+        });
       },
     },
   },

@@ -17,7 +17,7 @@
 import { type AnyActorRef, assign, type CallbackActorLogic, enqueueActions, setup } from "xstate";
 import { type BackoffState, nextBackoff } from "../../runtime/backoff.js";
 import { seedFrom } from "../../runtime/random.js";
-import { answerPing, logAction, type PingEvent, READY } from "../supervision.js";
+import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "../supervision.js";
 
 export interface RateLimitSettings {
   burst: number;
@@ -173,15 +173,10 @@ export function createApiMachine(effects: ApiEffects) {
       /** Takes valid settings; logs and keeps the old ones otherwise. */
       configure: enqueueActions(({ context, event, enqueue }) => {
         const result = mergeApiSettings(context.settings, (event as Configure).settings);
-        if ("error" in result) {
-          enqueue.assign({ lastError: `settings refused: ${result.error}` });
-          enqueue({
-            type: "log",
-            params: { level: "warn", msg: `api settings refused: ${result.error}` },
-          });
-          return;
-        }
-        enqueue.assign({ settings: result.settings });
+        if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
+        const settings = acceptSettings(result, enqueue, "api");
+        if (settings === null) return;
+        enqueue.assign({ settings });
       }),
     },
     guards: {

@@ -48,7 +48,15 @@ export type ConfigEvent =
   | { type: "CONFIG_FETCH_FAILED"; error: string; status?: number }
   | { type: "TOKEN"; token: string; sub: string; tenant: string; ns: string }
   | { type: "TOKEN_LOST" }
+  /** From the controller: a manager refused its section of the configuration handed out. */
+  | { type: "SECTION_REFUSED"; section: string; error: string }
   | PingEvent;
+
+/** A configuration not wholly taken: its version, and each refused section with why. */
+export interface ConfigRefusal {
+  version: number | null;
+  sections: Record<string, string>;
+}
 
 export interface ConfigInput {
   deviceId: string;
@@ -61,7 +69,12 @@ export interface ConfigContext {
   configUrl: string;
   requestTimeoutMs: number;
   config: DeviceConfig;
+  /** The version in force: applied, and every section of it taken by its manager. */
   version: number | null;
+  /** The version before the last one handed out: still in force if a section is refused. */
+  previousVersion: number | null;
+  /** The last configuration handed out, if a manager refused a section of it. */
+  refused: ConfigRefusal | null;
   etag: string | null;
   source: "defaults" | "flash" | "server";
   token: string | null;
@@ -188,6 +201,8 @@ export function createConfigMachine(effects: ConfigEffects) {
         enqueue.assign({
           config,
           version: update.version,
+          previousVersion: context.version,
+          refused: null,
           etag: valid ? document.etag : null,
           source: valid ? (fromServer ? "server" : "flash") : "defaults",
           lastError: null,
@@ -216,6 +231,9 @@ export function createConfigMachine(effects: ConfigEffects) {
       alreadyHeld: ({ context, event }) =>
         event.type === "CONFIG_RECEIVED" &&
         ((event.version === context.version && event.etag === context.etag) ||
+          (context.refused !== null &&
+            event.version === context.refused.version &&
+            event.etag === context.etag) ||
           event.etag === context.rejectedEtag),
       refusedToken: ({ context, event }) =>
         event.type === "CONFIG_FETCH_FAILED" && event.status === 401 && !context.retried,
@@ -236,6 +254,8 @@ export function createConfigMachine(effects: ConfigEffects) {
       requestTimeoutMs: input.requestTimeoutMs ?? 10_000,
       config: {},
       version: null,
+      previousVersion: null,
+      refused: null,
       etag: null,
       source: "defaults",
       token: null,
@@ -250,6 +270,29 @@ export function createConfigMachine(effects: ConfigEffects) {
       PING: { actions: answerPing },
       TOKEN: { actions: "keepToken" },
       TOKEN_LOST: { actions: assign({ token: null }) },
+      // Reported applied only when every section was taken: the version before stays in force,
+      // the refusal is kept for the summary and `/config` (the controller raised the alarm).
+      SECTION_REFUSED: {
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          const version = context.refused ? context.refused.version : context.version;
+          const inForce = context.refused ? context.version : context.previousVersion;
+          const sections = Object.assign({}, context.refused?.sections, {
+            [event.section]: event.error,
+          });
+          enqueue.assign({
+            refused: { version, sections },
+            version: inForce,
+            lastError: `version ${version} not in force: ${event.section} refused: ${event.error}`,
+          });
+          enqueue({
+            type: "log",
+            params: {
+              level: "error",
+              msg: `configuration version ${version} not wholly applied: section ${event.section} refused (${event.error}); version ${inForce} stays reported`,
+            },
+          });
+        }),
+      },
     },
     states: {
       loading: {

@@ -33,7 +33,12 @@
  */
 import { type AnyActorRef, type AnyEventObject, assign, emit, enqueueActions, setup } from "xstate";
 import { backoffCeiling } from "../../runtime/backoff.js";
-import { alarmEvent, logAction, type PongEvent } from "../supervision.js";
+import {
+  alarmEvent,
+  logAction,
+  type PongEvent,
+  type SettingsRefusedReport,
+} from "../supervision.js";
 import { readiness } from "./health.js";
 import { type ManagerSpec, startOrder, takes } from "./spec.js";
 
@@ -134,6 +139,9 @@ export const WATCHDOG_CONFIG_KEY = "watchdog";
 
 export const HARDWARE_WATCHDOG_DEFAULT_MS = 60_000;
 
+/** The ConfigManager's system id: told of every refused section. */
+const CONFIG_ID = "config";
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -229,23 +237,24 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
               ? watchdog.hardwareTimeoutMs
               : context.hardwareTimeoutMs;
           const limits = context.watchdogLimits;
-          if (timeoutMs > limits.maxMs || timeoutMs % limits.stepMs !== 0) {
-            // A timeout the chip cannot count would be clamped or rounded by it, silently.
+          // A timeout the chip cannot count would be clamped or rounded by it, silently; one not
+          // above the ping interval would bite a healthy device kicked once a round.
+          const refused =
+            timeoutMs > limits.maxMs || timeoutMs % limits.stepMs !== 0
+              ? `watchdog.hardwareTimeoutMs (${timeoutMs} ms) is more than this board's watchdog holds (${limits.maxMs} ms) or not a multiple of ${limits.stepMs} ms`
+              : timeoutMs <= settings.pingIntervalMs
+                ? `watchdog.hardwareTimeoutMs (${timeoutMs} ms) must exceed supervisor.pingIntervalMs (${settings.pingIntervalMs} ms)`
+                : null;
+          if (refused !== null) {
             enqueue({
               type: "log",
-              params: {
-                level: "error",
-                msg: `settings refused: watchdog.hardwareTimeoutMs (${timeoutMs} ms) is more than this board's watchdog holds (${limits.maxMs} ms) or not a multiple of ${limits.stepMs} ms`,
-              },
+              params: { level: "error", msg: `settings refused: ${refused}` },
             });
-          } else if (timeoutMs <= settings.pingIntervalMs) {
-            // Kicked once a round, the watchdog would bite a healthy device: refused whole.
-            enqueue({
-              type: "log",
-              params: {
-                level: "error",
-                msg: `settings refused: watchdog.hardwareTimeoutMs (${timeoutMs} ms) must exceed supervisor.pingIntervalMs (${settings.pingIntervalMs} ms)`,
-              },
+            enqueue.raise({
+              type: "SETTINGS_REFUSED",
+              manager: "controller",
+              section: WATCHDOG_CONFIG_KEY,
+              error: refused,
             });
           } else {
             enqueue.assign({ settings, hardwareTimeoutMs: timeoutMs });
@@ -255,6 +264,23 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
           }
           // The built-in defaults are what a manager starts on anyway: only a kept version counts.
           if (update.version !== null) enqueue.assign({ config: update.config });
+        }),
+      },
+      // A section its manager refused: an alarm, and the ConfigManager told, so the version is
+      // not reported applied while a manager runs its old settings.
+      SETTINGS_REFUSED: {
+        actions: enqueueActions(({ event, self, enqueue }) => {
+          const refusal = event as SettingsRefusedReport;
+          const section = refusal.section ?? specOf(refusal.manager)?.configKey ?? refusal.manager;
+          enqueue.raise(
+            alarmEvent("settings-refused", "warning", refusal.manager, {
+              section,
+              error: refusal.error,
+            }),
+          );
+          if (self.getSnapshot().children[CONFIG_ID]) {
+            enqueue.sendTo(CONFIG_ID, { type: "SECTION_REFUSED", section, error: refusal.error });
+          }
         }),
       },
       "*": {

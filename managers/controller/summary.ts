@@ -14,7 +14,10 @@ export interface DeviceSummary {
   uptimeMs: number;
   freeMemory: number;
   firmwareVersion: string;
+  /** The configuration version in force: every section of it taken by its manager. */
   configVersion: number | null;
+  /** Present when a manager refused a section of the last configuration: which, and why. */
+  configRefused?: { version: number | null; sections: Record<string, string> };
 }
 
 /** Reads the managers named in `ids` from `system`; a manager not running is left out. */
@@ -26,20 +29,27 @@ export function deviceSummary(
 ): DeviceSummary {
   const managers: Record<string, string> = {};
   let configVersion: number | null = null;
+  let configRefused: DeviceSummary["configRefused"];
   for (const id of ids) {
     const ref = system.get(id) as AnyActorRef | undefined;
     if (!ref) continue;
-    const snapshot = ref.getSnapshot() as { value: unknown; context?: { version?: unknown } };
+    const snapshot = ref.getSnapshot() as {
+      value: unknown;
+      context?: { version?: unknown; refused?: DeviceSummary["configRefused"] | null };
+    };
     managers[id] = stateName(snapshot.value);
     if (id === "config" && typeof snapshot.context?.version === "number") {
       configVersion = snapshot.context.version;
     }
+    if (id === "config" && snapshot.context?.refused) configRefused = snapshot.context.refused;
   }
-  return {
+  const summary: DeviceSummary = {
     managers,
     uptimeMs: board.clock.now() - bootAt,
     freeMemory: board.info.freeMemory(),
     firmwareVersion: board.info.firmwareVersion,
     configVersion,
   };
+  if (configRefused) summary.configRefused = configRefused;
+  return summary;
 }

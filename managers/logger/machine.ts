@@ -19,7 +19,15 @@
 import { assign, type CallbackActorLogic, enqueueActions, sendParent, sendTo, setup } from "xstate";
 import { isLogLevel, type LogEntry, type LogLevel, levelAtLeast } from "../../runtime/log.js";
 import { DEFAULT_MASKED_FIELDS } from "../../runtime/mask.js";
-import { alarmEvent, answerPing, type LogEvent, type PingEvent, READY } from "../supervision.js";
+import {
+  acceptSettings,
+  alarmEvent,
+  answerPing,
+  type LogEvent,
+  logAction,
+  type PingEvent,
+  READY,
+} from "../supervision.js";
 
 export interface TrailSettings {
   maxFileBytes: number;
@@ -160,6 +168,7 @@ export function createLoggerMachine(effects: LoggerEffects) {
       input: {} as LoggerInput,
     },
     actors: { logSink: effects.logSink },
+    actions: { log: logAction("logger") },
     guards: {
       levelAllowed: ({ context, event }) =>
         event.type === "LOG" && levelAtLeast(event.entry.level, context.settings.level),
@@ -213,12 +222,11 @@ export function createLoggerMachine(effects: LoggerEffects) {
       CONFIGURE: {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeLoggerSettings(context.settings, event.settings);
-          if ("error" in result) {
-            enqueue.assign({ lastError: `settings refused: ${result.error}` });
-            return;
-          }
-          enqueue.assign({ settings: result.settings, lastError: null });
-          enqueue.sendTo("sink", { type: "SETTINGS", settings: result.settings });
+          if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
+          const settings = acceptSettings(result, enqueue, "logger");
+          if (settings === null) return;
+          enqueue.assign({ settings, lastError: null });
+          enqueue.sendTo("sink", { type: "SETTINGS", settings });
         }),
       },
       TOKEN: {

@@ -250,6 +250,7 @@ export function createNetworkMachine(effects: NetworkEffects) {
           const settings = acceptSettings(
             mergeNetworkSettings(context.settings, event.settings),
             enqueue,
+            "network",
           );
           if (settings === null) return;
           enqueue.assign({ settings });

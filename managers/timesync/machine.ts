@@ -403,7 +403,7 @@ export function createTimeSyncMachine(effects: TimeSyncEffects) {
         actions: enqueueActions(({ context, event, enqueue }) => {
           const result = mergeTimeSyncSettings(context.settings, event.settings);
           if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
-          const settings = acceptSettings(result, enqueue);
+          const settings = acceptSettings(result, enqueue, "timesync");
           if (settings === null) return;
           // Servers named anew may be asked again, even one that once refused.
           enqueue.assign({ settings, denied: [] });

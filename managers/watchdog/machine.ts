@@ -240,6 +240,7 @@ export function createWatchdogMachine(effects: WatchdogEffects) {
           const settings = acceptSettings(
             mergeWatchdogSettings(context.settings, event.settings),
             enqueue,
+            "watchdog",
           );
           if (settings === null) return;
           enqueue.assign({ settings });
