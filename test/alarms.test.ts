@@ -705,8 +705,8 @@ describe("AlarmManager: settings and buffer rules", () => {
     expect(mergeAlarmSettings(ALARM_DEFAULTS, { retryCapMs: 10, retryBaseMs: 100 })).toEqual({
       error: "retryCapMs: must not be below retryBaseMs",
     });
-    expect(mergeAlarmSettings(ALARM_DEFAULTS, { maxBuffered: 1 })).toEqual({
-      error: "maxBuffered: must be an integer >= 2",
+    expect(mergeAlarmSettings(ALARM_DEFAULTS, { maxBuffered: 3 })).toEqual({
+      error: "maxBuffered: must be an integer >= 4",
     });
     expect(mergeAlarmSettings(ALARM_DEFAULTS, { colour: 1 } as never)).toEqual({
       error: "colour: unknown setting",

@@ -68,6 +68,12 @@ export interface AlarmSettings {
   retryCapMs: number;
 }
 
+/**
+ * The smallest buffer the manager runs with, for its own check and the device schema's bound
+ * alike (one source: they once said 2 and 4).
+ */
+export const MIN_BUFFERED = 4;
+
 export const ALARM_DEFAULTS: AlarmSettings = {
   dedupWindowMs: 60_000,
   maxBuffered: 32,
@@ -432,7 +438,7 @@ const positive = integerAtLeast(1);
 
 const SETTING_CHECKS: Record<keyof AlarmSettings, SettingCheck<AlarmSettings>> = {
   dedupWindowMs: integerAtLeast(0),
-  maxBuffered: integerAtLeast(2),
+  maxBuffered: integerAtLeast(MIN_BUFFERED),
   batchSize: positive,
   requestTimeoutMs: positive,
   retryBaseMs: positive,

@@ -7,6 +7,7 @@
  * device's flash, so a bad document cannot take the device off its network for good.
  */
 import type { Schema } from "../../runtime/schema.js";
+import { ALARM_DEFAULTS, MIN_BUFFERED } from "../alarms/machine.js";
 
 const int = (minimum: number, maximum: number, value: number): Schema => ({
   type: "integer",
@@ -82,7 +83,7 @@ export function deviceConfigSchema(): Schema {
       }),
       alarms: section({
         dedupWindowMs: int(0, 86_400_000, 60_000),
-        maxBuffered: int(4, 256, 32),
+        maxBuffered: int(MIN_BUFFERED, 256, ALARM_DEFAULTS.maxBuffered),
         batchSize: int(1, 100, 10),
         requestTimeoutMs: int(1_000, 120_000, 10_000),
         retryBaseMs: int(100, 60_000, 1_000),
