@@ -8,7 +8,7 @@
  * issued in the future or living longer than `maxLifetimeSec`); and 403 when the token is
  * genuine but its `tenant` or `ns` claim is not the device's, or the highest role it names is
  * below the one needed. Two Authorization headers are the caller's to sort out, before this:
- * a transport joins repeated headers with a comma, which no token holds (see `actors/api.ts`). Roles are ordered viewer < operator < admin; names it does not know are
+ * a transport joins repeated headers with a comma, which no token holds (see `managers/api/effects.ts`). Roles are ordered viewer < operator < admin; names it does not know are
  * ignored, so a token naming none of these has no role and is refused 403. The error text says
  * which check failed and never repeats the token, which is a credential.
  */

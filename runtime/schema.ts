@@ -55,6 +55,7 @@
  * the interpreter's `String(n)`, which differs from V8 for some values (`1e21` prints `10e+20`,
  * `0.1 + 0.2` prints `0.3`).
  */
+import { jsonEqual } from "./jsonEqual.js";
 // biome-ignore-all lint/style/useTemplate: templates corrupt UTF-8 text on Espruino (see above).
 
 export type SchemaType = "object" | "array" | "string" | "number" | "integer" | "boolean" | "null";
@@ -153,34 +154,6 @@ function isCount(value: unknown): boolean {
 function contains(list: readonly unknown[], item: unknown, end = list.length): boolean {
   for (let i = 0; i < end; i++) if (list[i] === item) return true;
   return false;
-}
-
-/** Deep JSON equality, as `enum` and `const` compare: key order does not matter, types do. */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  const isArray = Array.isArray(a);
-  if (isArray !== Array.isArray(b)) return false;
-  if (isArray) return arraysEqual(a as unknown[], b as unknown[]);
-  return objectsEqual(a as Record<string, unknown>, b as Record<string, unknown>);
-}
-
-function arraysEqual(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-  return true;
-}
-
-/** Counts keys instead of listing them, so comparing allocates nothing. */
-function objectsEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  let keys = 0;
-  for (const key in a) {
-    if (!hasOwn(a, key)) continue;
-    if (!hasOwn(b, key) || !jsonEqual(a[key], b[key])) return false;
-    keys++;
-  }
-  for (const key in b) if (hasOwn(b, key)) keys--;
-  return keys === 0;
 }
 
 function isJson(value: unknown, depth: number): boolean {

@@ -52,7 +52,7 @@ function newestSource(dirs: string[]): number {
 
 function buildIfNeeded(firmware: string): void {
   const bundles = [firmware, "dist/boot0.js"];
-  const sources = newestSource(["machines", "actors", "runtime", "board", "scripts/entries"]);
+  const sources = newestSource(["managers", "runtime", "board", "scripts/entries"]);
   if (bundles.every((file) => existsSync(file) && statSync(file).mtimeMs >= sources)) return;
   say("flash: building the bundles (npm run build)");
   execFileSync("npm", ["run", "build", "--silent"], { stdio: ["ignore", "ignore", "inherit"] });

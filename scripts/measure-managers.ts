@@ -19,7 +19,7 @@ if (!bin) {
   process.exit(1);
 }
 
-/** Each manager with those it depends on (as `actors/device.ts` declares them), in table order. */
+/** Each manager with those it depends on (as `managers/controller/device.ts` declares them), in table order. */
 const WITH_DEPENDENCIES: Record<string, string[]> = {
   logger: [],
   network: ["logger"],

@@ -1,33 +1,29 @@
 /**
  * A whole simulated device: the controller and its managers, built exactly as the firmware
- * builds them (`actors/device.ts`), on a simulated board. Tests and fleet runs put it on a
+ * builds them (`managers/controller/device.ts`), on a simulated board. Tests and fleet runs put it on a
  * `VirtualClock`; `npm start` puts it on the real clock. Every state change of every actor is
  * handed to `onTransition`, which is what traces, the console view and tests observe.
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from "xstate";
-import { API_KEY_FILE } from "../actors/api.js";
-import { DEVICE_KEY_FILE } from "../actors/auth.js";
+import type { FlashStorage } from "../board/sim/flashStorage.js";
+import { createSimulatedBoard, type SimulatedBoard } from "../board/sim/simulatedBoard.js";
+import type { RadioOptions } from "../board/sim/simulatedRadio.js";
+import type { Clock, Http, Udp } from "../board/types.js";
+import { API_KEY_FILE } from "../managers/api/effects.js";
+import type { ApiSettings } from "../managers/api/machine.js";
+import { DEVICE_KEY_FILE } from "../managers/auth/effects.js";
 import {
   createDeviceMachine,
   type DeviceOptions,
   managerTable,
   type ServiceUrls,
-} from "../actors/device.js";
-import type { FlashStorage } from "../board/node/flashStorage.js";
-import { createSimulatedBoard, type SimulatedBoard } from "../board/node/simulatedBoard.js";
-import type { RadioOptions } from "../board/node/simulatedRadio.js";
-import type { Clock, Http, Udp } from "../board/types.js";
-import type { ApiSettings } from "../machines/api.js";
-import {
-  type ControllerContext,
-  liveness,
-  type ManagerSpec,
-  readiness,
-  type SupervisorSettings,
-} from "../machines/controller.js";
-import type { Identity, LoggerSettings } from "../machines/logger.js";
-import type { NetworkContext, NetworkSettings } from "../machines/network.js";
-import type { TimeSyncSettings } from "../machines/timeSync.js";
+} from "../managers/controller/device.js";
+import { liveness, readiness } from "../managers/controller/health.js";
+import type { ControllerContext, SupervisorSettings } from "../managers/controller/machine.js";
+import type { ManagerSpec } from "../managers/controller/spec.js";
+import type { Identity, LoggerSettings } from "../managers/logger/machine.js";
+import type { NetworkContext, NetworkSettings } from "../managers/network/machine.js";
+import type { TimeSyncSettings } from "../managers/timesync/machine.js";
 import { stateName } from "../runtime/stateName.js";
 
 export { stateName };

@@ -9,8 +9,8 @@
  * promise scheduling can make two runs differ.
  */
 import stringify from "fast-json-stable-stringify";
-import { VirtualClock } from "../board/node/virtualClock.js";
-import type { NetworkContext } from "../machines/network.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
+import type { NetworkContext } from "../managers/network/machine.js";
 import { simulateDevice } from "./device.js";
 
 const SECOND = 1000;

@@ -4,7 +4,7 @@
  * clock, knowing the device by its id and key. Node only (the services sign with node:crypto),
  * unlike `device.ts`.
  */
-import { SimulatedNetwork } from "../board/node/simulatedNetwork.js";
+import { SimulatedNetwork } from "../board/sim/simulatedNetwork.js";
 import { SIMULATED_DEVICE, type SimulatedDeviceOptions, simulateDevice } from "./device.js";
 import {
   ALARM_ORIGIN,

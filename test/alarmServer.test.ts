@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
-import type { ServiceResponse } from "../board/node/simulatedNetwork.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import type { ServiceResponse } from "../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { HttpResponse } from "../board/types.js";
 import type { ReportedAlarm } from "../simulations/services/alarmServer.js";
 import {

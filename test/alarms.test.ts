@@ -1,9 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, sendParent, setup } from "xstate";
-import { ALARMS_BAD_FILE, ALARMS_FILE, alarmEffects, readStoredAlarms } from "../actors/alarms.js";
-import { FlashStorage } from "../board/node/flashStorage.js";
-import type { SimulatedBoard } from "../board/node/simulatedBoard.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
+import type { SimulatedBoard } from "../board/sim/simulatedBoard.js";
+import {
+  ALARMS_BAD_FILE,
+  ALARMS_FILE,
+  alarmEffects,
+  readStoredAlarms,
+} from "../managers/alarms/effects.js";
 import {
   ALARM_DEFAULTS,
   type AlarmContext,
@@ -15,15 +20,15 @@ import {
   nextBatch,
   REPEAT_FLUSH_MS,
   recordAlarm,
-} from "../machines/alarms.js";
-import type { ManagerSpec } from "../machines/controller.js";
+} from "../managers/alarms/machine.js";
+import type { ManagerSpec } from "../managers/controller/spec.js";
 import {
   ALARM_SEVERITIES,
   type AlarmSeverity,
   alarmEvent,
   type PingEvent,
   pongFor,
-} from "../machines/supervision.js";
+} from "../managers/supervision.js";
 import { seededRandom } from "../runtime/random.js";
 import { SIMULATED_DEVICE } from "../simulations/device.js";
 import { ALARM_ORIGIN, NTP_EPOCH_MS } from "../simulations/services/index.js";
@@ -700,8 +705,8 @@ describe("AlarmManager: settings and buffer rules", () => {
     expect(mergeAlarmSettings(ALARM_DEFAULTS, { retryCapMs: 10, retryBaseMs: 100 })).toEqual({
       error: "retryCapMs: must not be below retryBaseMs",
     });
-    expect(mergeAlarmSettings(ALARM_DEFAULTS, { maxBuffered: 1 })).toEqual({
-      error: "maxBuffered: must be an integer >= 2",
+    expect(mergeAlarmSettings(ALARM_DEFAULTS, { maxBuffered: 3 })).toEqual({
+      error: "maxBuffered: must be an integer >= 4",
     });
     expect(mergeAlarmSettings(ALARM_DEFAULTS, { colour: 1 } as never)).toEqual({
       error: "colour: unknown setting",

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, assign, sendParent, setup } from "xstate";
-import { ESCALATION_FILE } from "../actors/device.js";
-import { type ManagerSpec, startOrder } from "../machines/controller.js";
-import { type PingEvent, pongFor, READY } from "../machines/supervision.js";
+import { ESCALATION_FILE } from "../managers/controller/device.js";
+import { type ManagerSpec, startOrder } from "../managers/controller/spec.js";
+import { type PingEvent, pongFor, READY } from "../managers/supervision.js";
 import { startDevice } from "./support/device.js";
 
 const SECOND = 1000;

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { espruinoHttp, MAX_RESPONSE_BYTES } from "../board/espruino/http.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { HttpResponse } from "../board/types.js";
 
 type Listener = (...args: unknown[]) => void;

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { directoryMirror } from "../board/node/fileMirror.js";
-import { FlashStorage } from "../board/node/flashStorage.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
 import { SIMULATED_DEVICE } from "../simulations/device.js";
 import { startDevice } from "./support/device.js";
 
@@ -165,7 +165,8 @@ describe("booting on damaged or odd flash (Node board)", () => {
     expect(d.board.resets).toEqual([]);
     expect(Object.values(restarts).every((n) => n === 0)).toBe(true);
     expect(d.child("logger")?.getSnapshot().value).toBe("failing");
-    // An alarm raised now stays in RAM, and another says why.
+    // The log lines the flash refused were raised as an alarm, which stays in RAM, and another
+    // says why; an alarm raised now stays in RAM beside them.
     d.actor.send({
       type: "ALARM",
       alarm: { type: "sensor-hot", severity: "warning", source: "probe", details: null },
@@ -174,8 +175,9 @@ describe("booting on damaged or odd flash (Node board)", () => {
     const alarms = d.child("alarms")?.getSnapshot().context;
     expect(alarms.persistFailing).toBe(true);
     expect(alarms.buffer.map((a: { type: string }) => a.type)).toEqual([
-      "sensor-hot",
+      "log-lines-dropped",
       "flash-failing",
+      "sensor-hot",
     ]);
     expect(readFileSync(dir, "utf8")).toBe("this was meant to be a folder");
     d.actor.stop();

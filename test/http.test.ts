@@ -10,8 +10,8 @@ import {
   type ServiceRequest,
   type ServiceResponse,
   SimulatedNetwork,
-} from "../board/node/simulatedNetwork.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+} from "../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { Http, HttpRequest, HttpResponse } from "../board/types.js";
 
 const ORIGIN = "http://svc.sim";

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import type { SinkNotice } from "../actors/logger.js";
-import { FlashStorage } from "../board/node/flashStorage.js";
-import type { AuditRecord } from "../machines/logger.js";
+import { FlashStorage } from "../board/sim/flashStorage.js";
+import type { SinkNotice } from "../managers/logger/effects.js";
+import type { AuditRecord } from "../managers/logger/machine.js";
 import type { LogEntry } from "../runtime/log.js";
 import { trailFiles } from "../runtime/logFiles.js";
 import { startDevice } from "./support/device.js";
@@ -165,19 +165,22 @@ describe("logger: rotation and a full flash", () => {
     expect(d.stored("audit").length).toBeGreaterThan(0);
   });
 
-  it("reports lines lost to a full flash to the controller", () => {
+  it("raises lines lost to a full flash as an alarm, routed to the alarm manager", () => {
     const d = start({
       storage: new FlashStorage({ capacityBytes: 1200 }),
       logger: { log: { maxFileBytes: 300, maxFiles: 10, maxAgeMs: DAY } },
     });
     for (let i = 0; i < 100; i++) d.log({ level: "info", msg: `line ${i}` });
-    const reports = d.reports("LOG_LINES_DROPPED");
+    const reports = d
+      .reports("ALARM")
+      .map((r) => r.alarm as { type: string; severity: string; details: Record<string, number> })
+      .filter((a) => a.type === "log-lines-dropped");
     expect(reports.length).toBeGreaterThan(0);
     expect(reports.at(-1)).toMatchObject({
-      trail: "log",
-      total: d.logger().getSnapshot().context.dropped,
+      severity: "warning",
+      details: { trail: "log", total: d.logger().getSnapshot().context.dropped },
     });
-    expect(reports.reduce((n, r) => n + (r.count as number), 0)).toBe(
+    expect(reports.reduce((n, r) => n + r.details.count, 0)).toBe(
       d.logger().getSnapshot().context.dropped,
     );
   });

@@ -5,7 +5,7 @@ import {
   NETWORK_DEFAULTS,
   type NetworkContext,
   networkCounters,
-} from "../machines/network.js";
+} from "../managers/network/machine.js";
 import { startDevice } from "./support/device.js";
 
 const SECOND = 1000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { HttpHandler, ServiceResponse } from "../board/node/simulatedNetwork.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import type { HttpHandler, ServiceResponse } from "../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import { type DeviceRecord, startServices } from "../simulations/services/index.js";
 import { signToken } from "../simulations/services/tokens.js";
 

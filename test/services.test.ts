@@ -3,8 +3,8 @@ import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
-import { type HttpHandler, SimulatedNetwork } from "../board/node/simulatedNetwork.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { type HttpHandler, SimulatedNetwork } from "../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { Http, HttpResponse } from "../board/types.js";
 import { Faults, withFaults } from "../simulations/services/faults.js";
 import {

@@ -68,8 +68,8 @@ describe("the settings merge every manager uses", () => {
 
 describe("the API's port when the configuration names none", () => {
   it("is the schema's default, an unprivileged port, on every path a document takes", async () => {
-    const { checkConfig } = await import("../machines/config.js");
-    const { API_DEFAULTS, mergeApiSettings } = await import("../machines/api.js");
+    const { checkConfig } = await import("../managers/config/machine.js");
+    const { API_DEFAULTS, mergeApiSettings } = await import("../managers/api/machine.js");
     const checked = checkConfig({ api: { rateLimit: { burst: 5 } } });
     if (!("config" in checked)) throw new Error(checked.errors.join("; "));
     const port = (checked.config.api as { port: number }).port;

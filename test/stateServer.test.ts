@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loopbackHttp } from "../board/node/loopbackHttp.js";
 import { realClock } from "../board/node/realClock.js";
-import { callHandler, type ServiceResponse } from "../board/node/simulatedNetwork.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { callHandler, type ServiceResponse } from "../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { HttpResponse } from "../board/types.js";
 import { serveServicesOnLoopback, startServices } from "../simulations/services/index.js";
 import { StateServer } from "../simulations/services/stateServer.js";

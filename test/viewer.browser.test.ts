@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
 import { deviceMachines } from "../simulations/charts/deviceMachines.js";
 import { simulateDevice } from "../simulations/device.js";
 import { type LiveInspector, startInspector } from "../simulations/inspector.js";

@@ -1,11 +1,11 @@
 /**
- * actors/wallClock.ts: a step moves the time at once; a slew reaches its target at 500 ppm,
+ * managers/timesync/wallClock.ts: a step moves the time at once; a slew reaches its target at 500 ppm,
  * without a jump and without ever running backwards.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createWallClock, SLEW_RATE } from "../actors/wallClock.js";
-import { VirtualClock } from "../board/node/virtualClock.js";
+import { VirtualClock } from "../board/sim/virtualClock.js";
+import { createWallClock, SLEW_RATE } from "../managers/timesync/wallClock.js";
 
 describe("the wall clock", () => {
   it("reads the board clock until corrected, then steps at once", () => {

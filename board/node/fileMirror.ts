@@ -29,8 +29,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import type { FlashMirror } from "../sim/flashStorage.js";
 import { MAX_STORAGE_NAME } from "../types.js";
-import type { FlashMirror } from "./flashStorage.js";
 
 /** Ends a temporary file's name: `%` followed by no hex digits, which no encoded name holds. */
 const TEMPORARY = "%tmp";

@@ -17,7 +17,6 @@
  */
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Http, HttpRequest, HttpResponse } from "../types.js";
 import {
   BAD_URL,
   CONNECTION_REFUSED,
@@ -31,7 +30,8 @@ import {
   type ServiceResponse,
   servedRequest,
   TIMEOUT,
-} from "./simulatedNetwork.js";
+} from "../sim/simulatedNetwork.js";
+import type { Http, HttpRequest, HttpResponse } from "../types.js";
 
 export interface LoopbackServer {
   /** `http://127.0.0.1:<port>`. */

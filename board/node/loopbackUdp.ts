@@ -6,8 +6,8 @@
  * nothing arrives after `close()`. Node only.
  */
 import dgram from "node:dgram";
+import { type DatagramHandler, DNS_FAILURE, NETWORK_DOWN } from "../sim/simulatedNetwork.js";
 import type { Udp, UdpPeer } from "../types.js";
-import { type DatagramHandler, DNS_FAILURE, NETWORK_DOWN } from "./simulatedNetwork.js";
 
 export interface LoopbackUdpServer {
   address: string;

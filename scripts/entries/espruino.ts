@@ -20,10 +20,14 @@
  * observer is installed.
  */
 import { createActor } from "xstate";
-import { createDeviceMachine, type DeviceSetup, managerTable } from "../../actors/device.js";
 import { createEspruinoBoard } from "../../board/espruino/board.js";
 import { loadModule } from "../../board/espruino/modules.js";
-import { liveness } from "../../machines/controller.js";
+import {
+  createDeviceMachine,
+  type DeviceSetup,
+  managerTable,
+} from "../../managers/controller/device.js";
+import { liveness } from "../../managers/controller/health.js";
 import { type BootChoice, commitSlot, type SlotStorage } from "../../runtime/bootSlots.js";
 import { type Inspected, inspectionLine } from "../../runtime/inspectLine.js";
 

@@ -12,11 +12,11 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realClock } from "../../board/node/realClock.js";
-import { API_DEFAULTS } from "../../machines/api.js";
+import { API_DEFAULTS } from "../../managers/api/machine.js";
 import { serveServicesOnLoopback, startServices } from "../../simulations/services/index.js";
 
 const TELNET = "tcp://127.0.0.1:2323";
-/** The device API's port (`machines/api.ts`): the Linux build binds it on the host. */
+/** The device API's port (`managers/api/machine.ts`): the Linux build binds it on the host. */
 const API = `http://127.0.0.1:${API_DEFAULTS.port}/healthz`;
 
 function start(

@@ -1,11 +1,12 @@
 /**
- * Every machine of the device, built exactly as the firmware builds them: the manager table of
- * `actors/device.ts` on a simulated board that is never started (the factories only close over
- * their effects, so nothing runs), and the controller over that table. What `npm run machines`
- * draws, what the offline viewer shows and what the tests compare with are these machines.
+ * Every machine of the device, built exactly as the firmware builds them: the manager table
+ * (`managers/list.ts`, one line per manager, built by `managers/controller/device.ts`) on a
+ * simulated board that is never started (the factories only close over their effects, so
+ * nothing runs), and the controller over that table. What `npm run machines` draws, what the
+ * offline viewer shows and what the tests compare with are these machines.
  */
 import type { AnyStateMachine } from "xstate";
-import { VirtualClock } from "../../board/node/virtualClock.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
 import { simulateDevice } from "../device.js";
 
 export interface DeviceMachine {

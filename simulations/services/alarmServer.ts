@@ -21,9 +21,9 @@ import type {
   HttpHandler,
   ServiceRequest,
   ServiceResponse,
-} from "../../board/node/simulatedNetwork.js";
+} from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
-import { ALARM_SEVERITIES, type AlarmSeverity } from "../../machines/supervision.js";
+import { ALARM_SEVERITIES, type AlarmSeverity } from "../../managers/supervision.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
 import { checkBearer } from "./tokens.js";

@@ -16,7 +16,7 @@ import {
   type HttpHandler,
   jsonError,
   type ServiceResponse,
-} from "../../board/node/simulatedNetwork.js";
+} from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 
 export interface FaultCounters {

@@ -6,7 +6,7 @@
  * for runs in real time; the handlers are the same objects either way.
  */
 import { type LoopbackServer, serveOnLoopback } from "../../board/node/loopbackHttp.js";
-import type { SimulatedNetwork } from "../../board/node/simulatedNetwork.js";
+import type { SimulatedNetwork } from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 import { AlarmServer } from "./alarmServer.js";
 import { ConfigurationServer } from "./configurationServer.js";

@@ -3,9 +3,9 @@
  * bodies are JSON with `content-type: application/json`, errors are `{"error": "..."}` (from
  * `jsonError`), and a route is matched on the path without its query string.
  */
-import type { ServiceRequest, ServiceResponse } from "../../board/node/simulatedNetwork.js";
+import type { ServiceRequest, ServiceResponse } from "../../board/sim/simulatedNetwork.js";
 
-import { jsonError } from "../../board/node/simulatedNetwork.js";
+import { jsonError } from "../../board/sim/simulatedNetwork.js";
 
 export { jsonError };
 

@@ -13,7 +13,7 @@
  * - `forgeOriginate`: the answer echoes a timestamp other than the client's (a forged reply).
  * Requests that are not client-mode NTP packets get no answer, as from a real server.
  */
-import type { DatagramHandler } from "../../board/node/simulatedNetwork.js";
+import type { DatagramHandler } from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 import {
   decodeNtpPacket,

@@ -21,7 +21,7 @@ import type {
   HttpHandler,
   ServiceRequest,
   ServiceResponse,
-} from "../../board/node/simulatedNetwork.js";
+} from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";

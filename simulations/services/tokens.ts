@@ -12,7 +12,7 @@
  * key), and refuses a token at or after `exp` or before `nbf`, as jose does.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { ServiceRequest, ServiceResponse } from "../../board/node/simulatedNetwork.js";
+import type { ServiceRequest, ServiceResponse } from "../../board/sim/simulatedNetwork.js";
 import type { JwtClaims } from "../../runtime/jwt.js";
 import { jsonError } from "./json.js";
 

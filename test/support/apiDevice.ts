@@ -7,12 +7,12 @@
  */
 import { type AnyActorRef, assign, createMachine, sendParent } from "xstate";
 import { loopbackHttp } from "../../board/node/loopbackHttp.js";
-import { SimulatedNetwork } from "../../board/node/simulatedNetwork.js";
-import { VirtualClock } from "../../board/node/virtualClock.js";
+import { SimulatedNetwork } from "../../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
 import type { HttpResponse } from "../../board/types.js";
-import type { ApiContext, ApiSettings } from "../../machines/api.js";
-import type { ManagerSpec } from "../../machines/controller.js";
-import { pongFor, READY } from "../../machines/supervision.js";
+import type { ApiContext, ApiSettings } from "../../managers/api/machine.js";
+import type { ManagerSpec } from "../../managers/controller/spec.js";
+import { pongFor, READY } from "../../managers/supervision.js";
 import { signJwt } from "../../runtime/jwt.js";
 import { SIMULATED_API_KEY, SIMULATED_DEVICE, simulateDevice } from "../../simulations/device.js";
 import {

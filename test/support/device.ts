@@ -4,7 +4,7 @@
  * receives.
  */
 import type { AnyActorRef, AnyEventObject } from "xstate";
-import { VirtualClock } from "../../board/node/virtualClock.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
 import type { Transition } from "../../simulations/device.js";
 import { simulateWorld, type WorldOptions } from "../../simulations/world.js";
 
