@@ -328,11 +328,15 @@ if (!boardBin) {
       console.log(
         `board budget: all managers online after 60 s: ${minute.usage} JsVars of 12,000 (budget ${ONLINE_BUDGET}); after ${Math.round(SOAK_MS / 60_000)} min: ${soaked.usage}; error flags: ${flags.length ? flags.join(",") : "none"}`,
       );
-      if (missed.length > 0) failures.push(`board budget: not reached within 60 s: ${missed.join(", ")}`);
+      if (missed.length > 0)
+        failures.push(`board budget: not reached within 60 s: ${missed.join(", ")}`);
       if (minute.usage > ONLINE_BUDGET) {
-        failures.push(`board budget: ${minute.usage} JsVars online, over the ${ONLINE_BUDGET} budget`);
+        failures.push(
+          `board budget: ${minute.usage} JsVars online, over the ${ONLINE_BUDGET} budget`,
+        );
       }
-      if (flags.length > 0) failures.push(`board budget: the interpreter ran short: ${flags.join(",")}`);
+      if (flags.length > 0)
+        failures.push(`board budget: the interpreter ran short: ${flags.join(",")}`);
       if (growth > GROWTH_TOLERANCE) {
         failures.push(
           `board budget: grew from ${minute.usage} to ${soaked.usage} JsVars during the soak`,

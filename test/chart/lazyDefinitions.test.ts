@@ -4,7 +4,7 @@
  * what the definition holds, and a definition the rewrite cannot see through fails the build
  * naming the file, the machine and the place.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { walkLeaves } from "../../runtime/chart/leaves.js";
 import { installersFor } from "../../runtime/shims/install.js";
@@ -37,8 +37,10 @@ function evaluate(source: string): { id: string; leaves: (i: number) => unknown;
 describe("lazy machine definitions", () => {
   it("rewrites every machine of the device with as many leaves as the compiler numbers", () => {
     const found: Array<{ id: string; leaves: number }> = [];
-    for (const file of readdirSync("machines")) {
-      const lazy = lazyDefinitions(readFileSync(`machines/${file}`, "utf8"), `machines/${file}`);
+    for (const folder of readdirSync("managers")) {
+      const file = `managers/${folder}/machine.ts`;
+      if (!existsSync(file)) continue;
+      const lazy = lazyDefinitions(readFileSync(file, "utf8"), file);
       if (lazy) found.push(...lazy.machines);
     }
     const counts: Record<string, number> = {};
