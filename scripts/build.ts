@@ -1,6 +1,6 @@
 /**
  * `npm run build`: writes the firmware (`dist/espruino.js`), the interpreter trace
- * (`dist/espruino-trace.js`) and the shim prelude both start with (`dist/prelude.js`), and
+ * (`dist/espruino-trace.js`), the interpreter's recording run (`dist/espruino-record.js`) and the shim prelude both start with (`dist/prelude.js`), and
  * prints each one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
  * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
  *
@@ -17,6 +17,7 @@ import { writeMachineFiles } from "./machines.js";
 const BUNDLES = [
   { out: "dist/espruino.js", entry: "scripts/entries/espruino.ts" },
   { out: "dist/espruino-trace.js", entry: "scripts/entries/espruino-trace.ts" },
+  { out: "dist/espruino-record.js", entry: "scripts/entries/espruino-record.ts" },
 ];
 
 /**
