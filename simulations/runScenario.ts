@@ -15,6 +15,7 @@ import { FlashStorage } from "../board/node/flashStorage.js";
 import type { SimulatedBoard } from "../board/node/simulatedBoard.js";
 import type { HttpHandler } from "../board/node/simulatedNetwork.js";
 import { VirtualClock } from "../board/node/virtualClock.js";
+import type { Clock } from "../board/types.js";
 import type { AlarmContext } from "../machines/alarms.js";
 import type { ControllerContext } from "../machines/controller.js";
 import type { StateContext } from "../machines/state.js";
@@ -34,7 +35,11 @@ export interface RunOptions {
   record?: (line: string) => void;
   /** The runtime the machines run on (XState's `createActor` by default). */
   createActor?: SimulatedDeviceOptions["createActor"];
+  /** The virtual clock to run on (a new `VirtualClock` by default; the bench passes others). */
+  clock?: RunClock;
 }
+
+export type RunClock = Clock & { runUntil(end: number): void };
 
 export interface Percentiles {
   count: number;
@@ -115,7 +120,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Scena
   const count = options.devices ?? 1;
   if (!(Number.isInteger(count) && count >= 1))
     throw new Error(`devices: a whole number from 1 required, not ${count}`);
-  const clock = new VirtualClock();
+  const clock = options.clock ?? new VirtualClock();
   const known: WorldDevice[] = [];
   for (let i = 0; i < count; i++) known.push(fleetDevice(i));
   const shared = createWorld({

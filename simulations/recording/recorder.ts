@@ -23,12 +23,37 @@ import type {
 import { stateName } from "../../runtime/stateName.js";
 import { type BootSettings, fnv1a, lineText, type RecordLine, toHex } from "./lines.js";
 
+/** Entropy is recorded in steps of 2^-32 (`v` lines hold the whole number of steps). */
+export const ENTROPY_STEPS = 4294967296;
+
 /** A snapshot inspection event, as both XState and the compiled runtime shape it. */
 interface SnapshotEvent {
   type: string;
   actorRef: { id: string };
   event: { type: string };
   snapshot: { value?: unknown; context?: unknown; status?: string };
+}
+
+/**
+ * The context as hashed: numbers the interpreter prints exactly as Node does (its JSON keeps
+ * about 11 significant digits), so a recording made there hashes as the replay does: whole
+ * numbers below 1e11 as they are, fractions below 1e7 to the thousandth, others rounded or,
+ * from 1e11 on (`Number.MAX_VALUE` as "no limit"), only their sign and size.
+ */
+function comparable(value: unknown): unknown {
+  if (typeof value === "number") {
+    const size = Math.abs(value);
+    if (size >= 1e11) return value > 0 ? ">=1e11" : "<=-1e11";
+    if (Math.floor(value) === value) return value;
+    return size < 1e7 ? Math.round(value * 1000) / 1000 : Math.round(value);
+  }
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(comparable);
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++)
+    out[keys[i]] = comparable((value as Record<string, unknown>)[keys[i]]);
+  return out;
 }
 
 /** The `tr` line of a snapshot; null for events that are not snapshots of a state machine. */
@@ -41,7 +66,7 @@ export function transitionLine(event: SnapshotEvent, now: number): RecordLine | 
     a: event.actorRef.id,
     on: event.event.type,
     s: stateName(s.value),
-    ctx: fnv1a(stringify(s.context === undefined ? null : s.context)),
+    ctx: fnv1a(stringify(s.context === undefined ? null : comparable(s.context))),
   };
   if (s.status !== "active") line.st = s.status;
   return line;
@@ -176,9 +201,11 @@ export function createRecorder(clock: Clock, sink?: (line: string) => void): Rec
         http: wrapHttp(board.http),
         udp: wrapUdp(board.udp),
         entropy() {
-          const v = entropy();
-          put({ k: "v", what: "entropy", v });
-          return v;
+          // In 2^-32 steps, recorded as the whole number of steps: the interpreter's JSON prints
+          // about 11 significant digits, which would round the fraction itself.
+          const steps = Math.floor(entropy() * ENTROPY_STEPS);
+          put({ k: "v", what: "entropy", v: steps });
+          return steps / ENTROPY_STEPS;
         },
         info: Object.assign({}, board.info, {
           freeMemory() {

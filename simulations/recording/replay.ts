@@ -26,7 +26,7 @@ import type {
 } from "../../board/types.js";
 import { type SimulatedDeviceOptions, simulateDevice } from "../device.js";
 import { fromHex, lineText, type RecordLine } from "./lines.js";
-import { transitionLine } from "./recorder.js";
+import { ENTROPY_STEPS, transitionLine } from "./recorder.js";
 
 export class ReplayDivergence extends Error {
   constructor(message: string) {
@@ -205,7 +205,7 @@ export function replay(
             { http: () => http, udp: () => udp },
           ),
           freeMemory: () => value("memory"),
-          entropy: () => value("entropy"),
+          entropy: () => value("entropy") / ENTROPY_STEPS,
           adaptBoard: (board: SimulatedBoard) =>
             Object.assign({}, board, { wifi, watchdog: quietWatchdog }),
           createActor: options.createActor,
