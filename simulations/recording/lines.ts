@@ -28,6 +28,7 @@ export type RecordLine =
   | { k: "start"; t: number }
   | { k: "tick"; t: number }
   | { k: "in"; t: number; c: number; a: Record<string, unknown> }
+  /** Entropy as a whole number of 2^-32 steps; free memory as the board reports it. */
   | { k: "v"; what: "entropy" | "memory"; v: number }
   | { k: "send"; t: number; event: Record<string, unknown> }
   | { k: "stop"; t: number }
