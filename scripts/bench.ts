@@ -2,12 +2,16 @@
  * `npm run bench`: speed and size figures, printed, never asserted.
  *
  * - the whole device (the controller and its nine managers) and its services through 24 hours
- *   of a flapping radio on the virtual clock (wall time, transitions per second), median of five
- *   runs;
+ *   of a flapping radio on the virtual clock, median of three runs, side by side: as it ran
+ *   before (the sorted-list clock, inspection on, `process.memoryUsage()` on every read), then
+ *   one change at a time, each as a ratio to the first; and the liveness ping every 50 s
+ *   instead of 10 s, to show what the pings still cost;
+ * - a fleet of 100 devices for an hour on one clock, with the list clock and the heap, and the
+ *   projection to 1,000 devices × 24 h;
  * - the device API on `board/node` over real loopback HTTP, in real time:
  *   requests per second and p99 latency for `/metrics` and an authorised `GET /state`, with the
  *   default rate limit and with the largest the schema allows, one keep-alive client, a bounded
- *   number of requests each;
+ *   number of requests each, and a plain `node:http` server answering the same body, as a ratio;
  * - the size of each Espruino bundle, raw and gzipped (after `npm run build`).
  * Heap use on the device (JsVars) is measured by `npm run test:espruino` on the real interpreter.
  */
@@ -22,15 +26,40 @@ import { VirtualClock } from "../board/sim/virtualClock.js";
 import type { ApiSettings } from "../managers/api/machine.js";
 import { signJwt } from "../runtime/jwt.js";
 import { SIMULATED_API_KEY, SIMULATED_DEVICE, simulateDevice } from "../simulations/device.js";
+import { runScenario } from "../simulations/runScenario.js";
+import type { Scenario } from "../simulations/scenario.js";
 import { CONFIG_ORIGIN, DISCOVERY_ORIGIN, startServices } from "../simulations/services/index.js";
 import { simulateWorld } from "../simulations/world.js";
+import { ListClock } from "./bench/listClock.js";
 
 const HOUR = 3_600_000;
 
-function flappingDay(seed: number): { wallMs: number; transitions: number; connections: number } {
-  const clock = new VirtualClock();
+/** How the device day is run: each row of the table changes one thing from the row before. */
+interface DayVariant {
+  label: string;
+  clock: "list" | "heap";
+  /** Inspection on (a transition counter), as the bench's day had it before. */
+  inspect: boolean;
+  /** `process.memoryUsage()` on every read, as the simulated board did before. */
+  memoryEveryRead: boolean;
+  pingIntervalMs?: number;
+}
+
+const memoryEveryRead = () => {
+  const heap = process.memoryUsage();
+  return heap.heapTotal - heap.heapUsed;
+};
+
+function flappingDay(variant: DayVariant, seed: number) {
+  const clock = variant.clock === "list" ? new ListClock() : new VirtualClock();
   let transitions = 0;
-  const device = simulateWorld({ clock, seed, onTransition: () => transitions++ });
+  const device = simulateWorld({
+    clock,
+    seed,
+    onTransition: variant.inspect ? () => transitions++ : undefined,
+    freeMemory: variant.memoryEveryRead ? memoryEveryRead : undefined,
+    supervisor: variant.pingIntervalMs ? { pingIntervalMs: variant.pingIntervalMs } : undefined,
+  });
   device.board.radio.flap({ seed, upMs: [30_000, 300_000], downMs: [1_000, 60_000] });
   const began = performance.now();
   device.actor.start();
@@ -41,13 +70,83 @@ function flappingDay(seed: number): { wallMs: number; transitions: number; conne
   return { wallMs, transitions, connections };
 }
 
-const runs = [1, 2, 3, 4, 5].map(flappingDay).sort((a, b) => a.wallMs - b.wallMs);
-const median = runs[2];
-console.log("benchmark                               figure");
+const DAY_VARIANTS: DayVariant[] = [
+  {
+    label: "before: list clock, inspected, memoryUsage per read",
+    clock: "list",
+    inspect: true,
+    memoryEveryRead: true,
+  },
+  { label: "binary-heap clock", clock: "heap", inspect: true, memoryEveryRead: true },
+  { label: "+ inspection off", clock: "heap", inspect: false, memoryEveryRead: true },
+  {
+    label: "+ free memory sampled once a second",
+    clock: "heap",
+    inspect: false,
+    memoryEveryRead: false,
+  },
+  {
+    label: "+ ping every 50 s (not the default)",
+    clock: "heap",
+    inspect: false,
+    memoryEveryRead: false,
+    pingIntervalMs: 50_000,
+  },
+];
+
 console.log(
-  `device day, flapping radio, virtual    ${median.wallMs.toFixed(0)} ms wall (median of 5), ` +
-    `${Math.round(median.transitions / (median.wallMs / 1000))} transitions/s, ` +
-    `${median.connections} reconnections`,
+  "device day: the whole device and its services, 24 h of a flapping radio, virtual clock",
+);
+console.log(`${"variant".padEnd(54)}wall ms (median of 3)   × before`);
+let beforeMs = 0;
+let dayMs = 0;
+for (const variant of DAY_VARIANTS) {
+  const runs = [1, 2, 3]
+    .map((seed) => flappingDay(variant, seed))
+    .sort((a, b) => a.wallMs - b.wallMs);
+  const median = runs[1];
+  if (beforeMs === 0) beforeMs = median.wallMs;
+  if (variant.pingIntervalMs === undefined) dayMs = median.wallMs;
+  console.log(
+    `${variant.label.padEnd(54)}${median.wallMs.toFixed(0).padStart(8)}              ${(median.wallMs / beforeMs).toFixed(2)}` +
+      `   (${median.connections} reconnections)`,
+  );
+}
+console.log(
+  `a device day as the simulator now runs it: ${(dayMs / 1000).toFixed(2)} s of one core (target 1 s)`,
+);
+
+/** A fleet sharing one world for an hour: a flapping radio each, a configuration at 10 min. */
+const FLEET_HOUR: Scenario = {
+  name: "fleet-hour",
+  description: "a fleet's hour",
+  seed: 5,
+  durationMs: HOUR,
+  timeline: [
+    {
+      at: 60_000,
+      action: { do: "radio-flap", upMs: [300_000, 1_800_000], downMs: [1_000, 60_000] },
+    },
+    { at: 600_000, action: { do: "config", config: { network: { backoffCapMs: 30_000 } } } },
+  ],
+  expect: [],
+};
+const FLEET = 100;
+console.log(`\nfleet: ${FLEET} devices, one virtual clock, shared services, one hour`);
+const fleetList = runScenario(FLEET_HOUR, { devices: FLEET, clock: new ListClock() });
+const fleetHeap = runScenario(FLEET_HOUR, { devices: FLEET });
+console.log(`list clock   ${fleetList.wallMs.toFixed(0).padStart(8)} ms`);
+console.log(
+  `binary heap  ${fleetHeap.wallMs.toFixed(0).padStart(8)} ms   ${(fleetHeap.wallMs / fleetList.wallMs).toFixed(2)} × list`,
+);
+const f = fleetHeap.fleet;
+console.log(
+  `registration p50 ${f.registrationMs.p50} ms, p99 ${f.registrationMs.p99} ms; configuration convergence p50 ` +
+    `${f.configConvergenceMs.p50} ms, p99 ${f.configConvergenceMs.p99} ms; restarts p99 ${f.restarts.p99}`,
+);
+const projected = (fleetHeap.wallMs / FLEET) * 1_000 * 24;
+console.log(
+  `1,000 devices × 24 h, projected linearly from this: ${(projected / 1000).toFixed(0)} s of one core (target 60 s)`,
 );
 for (const file of ["dist/prelude.js", "dist/espruino.js", "dist/espruino-trace.js"]) {
   if (!existsSync(file)) {
@@ -148,6 +247,48 @@ for (const [label, rateLimit] of limits) {
       `${`GET ${path}`.padEnd(15)}${label.padEnd(30)}${String(r.rps).padStart(7)}` +
         `${r.p99.toFixed(2).padStart(9)}   ${r.limited}`,
     );
+    if (rateLimit.burst < API_REQUESTS) continue;
+    // The same answer from a plain node:http server, measured the same way, in the same run.
+    const answer = await fetchAnswer(port, path, token(path));
+    const plain = await plainServer(answer);
+    const p = await measure(plain.port, path, "none");
+    plain.close();
+    console.log(
+      `${`GET ${path}`.padEnd(15)}${"plain node:http, same body".padEnd(30)}${String(p.rps).padStart(7)}` +
+        `${p.p99.toFixed(2).padStart(9)}   the API: ${Math.round((r.rps / p.rps) * 100)} % of it (target 80 %)`,
+    );
   }
   device.actor.stop();
+}
+
+async function fetchAnswer(port: number, path: string, token: string) {
+  return new Promise<{ body: string; type: string }>((resolve, reject) => {
+    http
+      .get(
+        { host: "127.0.0.1", port, path, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (d) => {
+            body += d;
+          });
+          res.on("end", () => resolve({ body, type: String(res.headers["content-type"]) }));
+        },
+      )
+      .on("error", reject);
+  });
+}
+
+/** A node:http server that answers every request with `answer`: what the API is held against. */
+async function plainServer(answer: { body: string; type: string }) {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, {
+      "content-type": answer.type,
+      "content-length": Buffer.byteLength(answer.body),
+    });
+    res.end(answer.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as { port: number };
+  return { port: address.port, close: () => server.close() };
 }

@@ -1,8 +1,9 @@
 /**
- * `npm run build`: writes the firmware (`dist/espruino.js`) and the interpreter trace
- * (`dist/espruino-trace.js`), each a program that starts with the shim prelude, the prelude
- * alone (`dist/prelude.js`, which tells the gate what the programs may use), and prints each
- * one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
+ * `npm run build`: writes the firmware (`dist/espruino.js`), the interpreter trace
+ * (`dist/espruino-trace.js`) and the interpreter's recording run (`dist/espruino-record.js`),
+ * each a program that starts with the shim prelude, the prelude alone (`dist/prelude.js`, which
+ * tells the gate what the programs may use), and prints each one's size, raw and gzipped.
+ * `npm run build -- --readable` keeps names and line
  * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
  *
  * Also writes the boot stub (`dist/boot0.js`, flashed as `.boot0`): without the prelude, so it
@@ -18,6 +19,7 @@ import { writeMachineFiles } from "./machines.js";
 const BUNDLES = [
   { out: "dist/espruino.js", entry: "scripts/entries/espruino.ts" },
   { out: "dist/espruino-trace.js", entry: "scripts/entries/espruino-trace.ts" },
+  { out: "dist/espruino-record.js", entry: "scripts/entries/espruino-record.ts" },
 ];
 
 /**

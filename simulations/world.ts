@@ -25,34 +25,68 @@ export interface WorldOptions extends Omit<SimulatedDeviceOptions, "services"> {
   world?: { services: Services; net: SimulatedNetwork };
   /** The probability that a datagram is lost, each way (seeded by `seed`). */
   udpLoss?: number;
+  /** Who this device is to its services; the simulated device (`SIMULATED_DEVICE`) when absent. */
+  device?: WorldDevice;
+}
+
+/** A device as its services know it. */
+export interface WorldDevice {
+  deviceId: string;
+  key: string;
+  tenant: string;
+  ns: string;
+}
+
+export interface WorldNetworkOptions {
+  clock: WorldOptions["clock"];
+  seed: number;
+  latencyMs?: number;
+  udpLoss?: number;
+  tokenLifetimeMs?: number;
+  /** Every device the services know (a fleet shares one world). */
+  devices: WorldDevice[];
+}
+
+/** The services on an in-memory network, knowing `devices`: what one device or a fleet talks to. */
+export function createWorld(options: WorldNetworkOptions): {
+  services: Services;
+  net: SimulatedNetwork;
+} {
+  const net = new SimulatedNetwork(options.clock, {
+    latencyMs: options.latencyMs ?? 20,
+    udpLoss: options.udpLoss,
+    seed: options.seed,
+  });
+  const services = startServices({
+    clock: options.clock,
+    network: net,
+    tokenLifetimeMs: options.tokenLifetimeMs,
+    devices: options.devices.map((d) => ({ ...d, roles: ["device"] })),
+  });
+  return { services, net };
+}
+
+/** The time sync settings of a device in the world: its NTP server, then the device's own. */
+export function worldTimesync(settings: WorldOptions["timesync"]): WorldOptions["timesync"] {
+  return Object.assign({ servers: [{ host: NTP_HOST, port: NTP_PORT }] }, settings);
 }
 
 export function simulateWorld(options: WorldOptions) {
-  const net =
-    options.world?.net ??
-    new SimulatedNetwork(options.clock, {
-      latencyMs: options.latencyMs ?? 20,
-      udpLoss: options.udpLoss,
-      seed: options.seed,
-    });
-  const services =
-    options.world?.services ??
-    startServices({
+  const known = options.device ?? SIMULATED_DEVICE;
+  const { services, net } =
+    options.world ??
+    createWorld({
       clock: options.clock,
-      network: net,
+      seed: options.seed,
+      latencyMs: options.latencyMs,
+      udpLoss: options.udpLoss,
       tokenLifetimeMs: options.tokenLifetimeMs,
-      devices: [
-        {
-          deviceId: SIMULATED_DEVICE.deviceId,
-          key: SIMULATED_DEVICE.key,
-          tenant: SIMULATED_DEVICE.tenant,
-          ns: SIMULATED_DEVICE.ns,
-          roles: ["device"],
-        },
-      ],
+      devices: [known],
     });
   const device = simulateDevice({
     ...options,
+    deviceId: known.deviceId,
+    deviceKey: options.deviceKey ?? known.key,
     services: {
       discoveryUrl: DISCOVERY_ORIGIN,
       configUrl: CONFIG_ORIGIN,
@@ -61,7 +95,7 @@ export function simulateWorld(options: WorldOptions) {
       http: (isLinkUp) => net.client(isLinkUp),
       udp: (isLinkUp) => net.udp(isLinkUp),
     },
-    timesync: Object.assign({ servers: [{ host: NTP_HOST, port: NTP_PORT }] }, options.timesync),
+    timesync: worldTimesync(options.timesync),
   });
   return { ...device, services, net };
 }
