@@ -56,6 +56,11 @@ export class VirtualClock implements Clock {
     return this.timers.length;
   }
 
+  /** When the next timer falls due (a test steps the clock timer by timer), or null if none waits. */
+  nextDue(): number | null {
+    return this.timers.length > 0 ? this.timers[0].due : null;
+  }
+
   /** Runs every timer due up to `now() + ms`, then leaves the time there. */
   advance(ms: number): void {
     this.runUntil(this.time + ms);
