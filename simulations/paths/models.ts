@@ -302,6 +302,8 @@ const timesync: PathModel = {
     NTP_FAILED: [
       { type: "NTP_FAILED", server: POOL, reason: "no answer", kind: "lost" },
       { type: "NTP_FAILED", server: POOL, reason: "kiss of death", kind: "rejected" },
+      // The second server unreachable too: the round fails, and the manager waits unsynced.
+      { type: "NTP_FAILED", server: "time.google.com:123", reason: "no route", kind: "error" },
     ],
     CONFIGURE: [
       { type: "CONFIGURE", settings: { requireSync: true } },
