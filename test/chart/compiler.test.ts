@@ -4,10 +4,11 @@
  * compile runs as XState runs it, down to the corner cases found by the generated paths.
  */
 import { describe, expect, it } from "vitest";
-import { type AnyStateMachine, and, createActor, log, setup } from "xstate";
+import { type AnyStateMachine, and, assign, createActor, log, sendTo, setup } from "xstate";
 import { VirtualClock } from "../../board/node/virtualClock.js";
 import { createCompiledActor } from "../../scripts/charts/adapt.js";
 import { chartsModule, compileChart, UnsupportedFeature } from "../../scripts/charts/compile.js";
+import { traceDifference, traceRecorder } from "../support/traces.js";
 
 const machine = (config: Record<string, unknown>) =>
   setup({
@@ -125,5 +126,28 @@ describe("compiled corner cases, each found by the generated paths", () => {
       return actor.getSnapshot().value;
     });
     expect(values).toEqual([{}, {}]);
+  });
+
+  it("a send to a child that is not there fails the transition, keeping the context before it", () => {
+    const sender = setup({}).createMachine({
+      id: "sender",
+      context: { n: 0 },
+      on: { GO: { actions: [assign({ n: 1 }), sendTo("gone", { type: "HELLO" })] } },
+    });
+    const traces = [createActor, createCompiledActor].map((create) => {
+      const clock = new VirtualClock();
+      const trace = traceRecorder(clock);
+      const actor = (create as typeof createActor)(sender, {
+        id: "sender",
+        clock,
+        inspect: trace.inspect,
+      });
+      actor.subscribe({ error: () => undefined });
+      actor.start();
+      actor.send({ type: "GO" });
+      expect(actor.getSnapshot()).toMatchObject({ status: "error", context: { n: 0 } });
+      return trace.lines;
+    });
+    expect(traceDifference(traces[0], traces[1])).toBeNull();
   });
 });
