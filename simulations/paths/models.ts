@@ -7,14 +7,16 @@
  * the answers it would send, `WIFI_CONNECTED`, `REGISTERED`...), functions do what the board
  * would with nothing wrong (a write succeeds, a load finds nothing, `now` reads the clock).
  */
-import { type CallbackActorLogic, fromCallback } from "xstate";
+import { type CallbackActorLogic, fromCallback, setup } from "xstate";
 import { createAlarmMachine } from "../../machines/alarms.js";
 import { createApiMachine } from "../../machines/api.js";
 import { createAuthMachine } from "../../machines/auth.js";
 import { createConfigMachine } from "../../machines/config.js";
+import { createControllerMachine, type ManagerSpec } from "../../machines/controller.js";
 import { createLoggerMachine } from "../../machines/logger.js";
 import { createNetworkMachine } from "../../machines/network.js";
 import { createStateMachine } from "../../machines/state.js";
+import { answerPing, READY } from "../../machines/supervision.js";
 import { createTimeSyncMachine } from "../../machines/timeSync.js";
 import { createWatchdogMachine } from "../../machines/watchdog.js";
 import type { PathModel } from "./model.js";
@@ -357,7 +359,75 @@ const state: PathModel = {
   key: (c) => [c.online, c.token !== null, c.rejected, c.conflicts, c.changes > c.acked, c.version],
 };
 
+/** A manager for the controller to supervise: ready, answering pings, nothing else. */
+const supervised = setup({}).createMachine({
+  id: "probe",
+  initial: "up",
+  on: { PING: { actions: answerPing } },
+  states: { up: { tags: READY } },
+});
+
+/** One manager taking reports and a configuration section, one depending on it. */
+const SUPERVISED: ManagerSpec[] = [
+  {
+    id: "probe",
+    logic: supervised,
+    dependsOn: [],
+    requiredForReadiness: true,
+    configKey: "probe",
+    subscribes: ["NETWORK_UP", "ALARM"],
+    queues: ["ALARM"],
+  },
+  { id: "sensor", logic: supervised, dependsOn: ["probe"], requiredForReadiness: false },
+];
+
+const controller: PathModel = {
+  id: "controller",
+  build: () => ({
+    machine: createControllerMachine(SUPERVISED, {
+      persistEscalation: () => undefined,
+      reset: () => undefined,
+      enableWatchdog: () => undefined,
+      kickWatchdog: () => undefined,
+    }),
+    // Two restarts within the window escalate: the escalation in a short path.
+    input: { supervisor: { maxRestarts: 1 }, watchdogLimits: { maxMs: 30_000, stepMs: 1_000 } },
+  }),
+  samples: {
+    PING,
+    PONG: [{ type: "PONG", manager: "probe", seq: 1 }],
+    // A section for the probe, a watchdog timeout the board holds, one it cannot count.
+    CONFIG_UPDATED: [
+      {
+        type: "CONFIG_UPDATED",
+        config: { probe: { rate: 2 }, watchdog: { hardwareTimeoutMs: 20_000 } },
+        changed: ["probe", "watchdog"],
+        version: 2,
+      },
+      {
+        type: "CONFIG_UPDATED",
+        config: { watchdog: { hardwareTimeoutMs: 45_500 } },
+        changed: ["watchdog"],
+        version: 3,
+      },
+    ],
+    // Reports: one every subscriber keeps the latest of, one held in a queue while it restarts.
+    "*": [
+      { type: "NETWORK_UP", attempts: 1 },
+      { type: "ALARM", alarm: { type: "sensor-hot", severity: "warning", source: "probe" } },
+    ],
+    "xstate.error.actor.*": [
+      { type: "xstate.error.actor.probe", error: "divide by zero", actorId: "probe" },
+    ],
+    RESTART: [{ type: "RESTART", id: "probe" }],
+    RESTART_EXPIRED: [{ type: "RESTART_EXPIRED", id: "probe" }],
+  },
+  // Sent alone, RESTART_EXPIRED counts the window below zero: the graph stops telling at 0.
+  key: (c) => [Math.max(0, c.restartsInWindow), Object.keys(c.awaiting), c.unresponsive],
+};
+
 export const PATH_MODELS: readonly PathModel[] = [
+  controller,
   logger,
   network,
   auth,

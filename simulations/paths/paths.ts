@@ -41,7 +41,7 @@ export interface GeneratedPath {
   /** The events in order, as `EVENT → EVENT`, for a test's name. */
   name: string;
   events: AnyEventObject[];
-  /** The state value XState's `transition` gives after each event. */
+  /** The state value XState's `transition` gives after each event (null once the actor failed). */
   values: unknown[];
 }
 
@@ -64,18 +64,32 @@ function delayOf(machine: AnyStateMachine, snapshot: Snapshot, type: string): nu
 }
 
 /**
- * The machine as `xstate/graph` walks it, but with a parent: the graph's stand-in actor has
- * none, and a manager's `sendParent` (its reports, `PONG`) refuses to resolve without one.
+ * The machine as `xstate/graph` walks it, but with a parent and a self that knows its state:
+ * the graph's stand-in actor has no parent, and a manager's `sendParent` (its reports, `PONG`)
+ * refuses to resolve without one; its snapshot is empty, where an actor's `self.getSnapshot()`
+ * during a transition is the snapshot the event arrives in (the controller reads its children
+ * there).
  */
 function withParent(machine: AnyStateMachine): AnyStateMachine {
   const parent = createEmptyActor();
-  const scoped = (scope: any) => ({
-    ...scope,
-    self: Object.assign(Object.create(scope.self), { _parent: parent }),
-  });
+  // Every transition the graph tries spawns its children again in one stand-in system: a
+  // system id (the controller's managers have them) is not refused the second time.
+  const system = Object.assign(Object.create(parent.system), { _set: () => undefined });
+  const scoped = (scope: any, snapshot?: Snapshot) => {
+    const self = Object.assign(Object.create(scope.self), { _parent: parent, system });
+    if (snapshot) self.getSnapshot = () => snapshot;
+    return { ...scope, self };
+  };
   return Object.assign(Object.create(machine), {
-    transition: (snapshot: Snapshot, event: AnyEventObject, scope: any) =>
-      machine.transition(snapshot, event, scoped(scope)),
+    // An action that throws fails the actor: the graph goes on from a failed snapshot, which
+    // takes no event (an actor that failed receives nothing more).
+    transition: (snapshot: Snapshot, event: AnyEventObject, scope: any) => {
+      try {
+        return machine.transition(snapshot, event, scoped(scope, snapshot));
+      } catch (error) {
+        return { ...snapshot, status: "error", error };
+      }
+    },
     getInitialSnapshot: (scope: any, input: unknown) =>
       machine.getInitialSnapshot(scoped(scope), input),
   });
@@ -104,7 +118,7 @@ function replay(machine: AnyStateMachine, input: unknown, events: readonly AnyEv
   let snapshot = machine.getInitialSnapshot(scope, input);
   return events.map((event) => {
     snapshot = machine.transition(snapshot, event, scope);
-    return snapshot.value;
+    return snapshot.status === "active" ? snapshot.value : null;
   });
 }
 
@@ -120,7 +134,9 @@ function traversal(model: PathModel, machine: AnyStateMachine, input: unknown) {
     input,
     serializeState: serializeState as (s: any) => string,
     events: (snapshot: Snapshot) =>
-      descriptors(snapshot).flatMap((type) => model.samples[type] ?? [{ type }]),
+      snapshot.status !== "active"
+        ? []
+        : descriptors(snapshot).flatMap((type) => model.samples[type] ?? [{ type }]),
     filterEvents: (snapshot: Snapshot, event: AnyEventObject) => {
       if (!event.type.startsWith(AFTER)) return true;
       const delays = descriptors(snapshot)

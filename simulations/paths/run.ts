@@ -32,6 +32,7 @@ export type CreateActor = (
 ) => {
   start(): unknown;
   stop(): unknown;
+  subscribe(observer: { error: (error: unknown) => void }): unknown;
   system: { get(id: string): any };
 };
 
@@ -96,6 +97,9 @@ export function runSteps(
     options.inspect?.(e);
   };
   const host = make(hostMachine(model, machine, input), { id: "host", clock, inspect });
+  // A machine that fails fails the host too (nothing handles its error event): the trace shows
+  // it, and the error is taken here rather than thrown at the event loop.
+  host.subscribe({ error: () => undefined });
   host.start();
   const target = () => {
     const actor = host.system.get(model.id);
