@@ -94,7 +94,7 @@ const percent = (n: number, of: number) => (of === 0 ? "100.0" : ((100 * n) / of
 
 /** The coverage as a table, one manager a row, and below it what was not reached. */
 export function coverageTable(rows: readonly ChartCoverage[]): string {
-  const header = ["manager", "paths", "states", "transitions", "unreachable", "reachable covered"];
+  const header = ["machine", "paths", "states", "transitions", "unreachable", "reachable covered"];
   const lines = rows.map((c) => {
     const declared = Object.keys(c.unreachable).length;
     const reachable = c.transitions.length - declared;
