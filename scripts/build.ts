@@ -1,7 +1,8 @@
 /**
- * `npm run build`: writes the firmware (`dist/espruino.js`), the interpreter trace
- * (`dist/espruino-trace.js`) and the shim prelude both start with (`dist/prelude.js`), and
- * prints each one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
+ * `npm run build`: writes the firmware (`dist/espruino.js`) and the interpreter trace
+ * (`dist/espruino-trace.js`), each a program that starts with the shim prelude, the prelude
+ * alone (`dist/prelude.js`, which tells the gate what the programs may use), and prints each
+ * one's size, raw and gzipped. `npm run build -- --readable` keeps names and line
  * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
  *
  * Also writes the boot stub (`dist/boot0.js`, flashed as `.boot0`): without the prelude, so it
@@ -38,16 +39,16 @@ function report(file: string, code: string): void {
 
 const readable = process.argv.includes("--readable");
 mkdirSync("dist", { recursive: true });
-const prelude = await lowerForEspruino("runtime/shims/prelude.ts", readable);
+// The prelude alone tells the gate which built-ins the programs may use.
+const prelude = await lowerForEspruino("runtime/shims/prelude.ts", { readable });
 writeFileSync("dist/prelude.js", prelude.code);
 report("dist/prelude.js", prelude.code);
 for (const bundle of BUNDLES) {
-  const lowered = await lowerForEspruino(bundle.entry, readable);
-  const code = `${prelude.code}\n${lowered.code}`;
+  const { code } = await lowerForEspruino(bundle.entry, { readable, program: true });
   writeFileSync(bundle.out, code);
   report(bundle.out, code);
 }
-const stub = await lowerForEspruino("scripts/entries/boot0.ts", readable);
+const stub = await lowerForEspruino("scripts/entries/boot0.ts", { readable });
 const boot0 = `${stub.code}\n${BOOT_LOADER}\n`;
 writeFileSync("dist/boot0.js", boot0);
 report("dist/boot0.js", boot0);

@@ -14,12 +14,11 @@
  *    any of it back (it fails the build instead); a variable it named `of`, a keyword to
  *    Espruino, is renamed (`renameKeywords.ts`).
  *
- * The result still needs the shim prelude in front of it, and the gate behind it.
+ * A program (`program: true`) starts with the shim prelude; either way the gate checks the result.
  */
 
 import { fileURLToPath } from "node:url";
 import { transformSync } from "@babel/core";
-import * as acorn from "acorn";
 import * as esbuild from "esbuild";
 import { deviceMachines } from "../../simulations/charts/deviceMachines.js";
 import { chartsModule } from "../charts/compile.js";
@@ -119,28 +118,6 @@ function compiledCharts(): esbuild.Plugin {
   };
 }
 
-/**
- * Names the function the bundle is wrapped in (after minifying, which drops an unused name). On
- * 2v29 a `new Error` while an anonymous function is on the stack copies that function's whole
- * source into RAM for the stack trace (about 170 KB for the firmware: out of memory on any board
- * of 16,383 variables or less, at the first `require` of a module the board lacks); a named one
- * is referred to by its name.
- */
-function namedWrapper(code: string, entry: string): string {
-  const program = acorn.parse(code, { ecmaVersion: 2020 }) as unknown as {
-    body: Array<{ type: string; expression?: any }>;
-  };
-  for (const statement of program.body) {
-    const call = statement.type === "ExpressionStatement" ? statement.expression : null;
-    const wrapper = call && call.type === "CallExpression" ? call.callee : null;
-    if (wrapper && wrapper.type === "FunctionExpression" && !wrapper.id) {
-      const at = wrapper.start + "function".length;
-      return `${code.slice(0, at)} bundle${code.slice(at)}`;
-    }
-  }
-  throw new Error(`${entry}: the function wrapping the bundle was not found to name`);
-}
-
 export interface LoweredBundle {
   code: string;
   bytes: number;
@@ -152,21 +129,54 @@ function passOneSupported(): Record<string, boolean> {
   return supported;
 }
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const PRELUDE = "runtime/shims/prelude.ts";
+
+export interface LowerOptions {
+  /** Keeps names and line breaks, for reading the interpreter's stack traces. */
+  readable?: boolean;
+  /**
+   * A program a board runs: the shim prelude first, then the entry, in one namespace and at the
+   * top level, with no function around it. On 2v29 a `new Error` inside a function that was
+   * called without a name (as a wrapper is) converts that whole function to a string for the
+   * stack trace: for a 170 KB firmware, out of memory at the first `require` of a module the
+   * board lacks. At the top level nothing is copied, and the module-level functions close over
+   * no wrapper scope (about 700 JsVars less on the 32-bit build). Without it the entry is wrapped
+   * (`iife`) and its names stay its own, for bundles evaluated beside another (the boot stub).
+   */
+  program?: boolean;
+}
+
 /**
- * Bundles and lowers one entry for Espruino (without the prelude). `readable` skips renaming and
- * whitespace removal, for reading the interpreter's stack traces; the syntax stays as gated.
+ * Bundles and lowers one entry for Espruino; the syntax of the result is what the gate checks.
  */
-export async function lowerForEspruino(entry: string, readable = false): Promise<LoweredBundle> {
+export async function lowerForEspruino(
+  entry: string,
+  options: LowerOptions = {},
+): Promise<LoweredBundle> {
+  const { readable = false, program = false } = options;
   const bundled = await esbuild.build({
-    entryPoints: [entry],
+    ...(program
+      ? {
+          stdin: {
+            contents: `import "./${PRELUDE}";\nimport "./${entry}";`,
+            resolveDir: ROOT,
+            loader: "ts" as const,
+          },
+        }
+      : { entryPoints: [entry] }),
     bundle: true,
     write: false,
-    format: "iife",
+    format: program ? "esm" : "iife",
     platform: "neutral",
     mainFields: ["module", "main"],
     conditions: ["module"],
     define: { "process.env.NODE_ENV": '"production"' },
     supported: passOneSupported(),
+    // The runtime's own members (`_snapshot`, `_observers`, ...) become names of 1 or 2
+    // characters: on a board a property name longer than 4 costs a JsVar more per object.
+    // Here, before Babel writes class methods as `{key: "_name"}` strings it cannot follow.
+    mangleProps: readable ? undefined : /^_[a-zA-Z]/,
     legalComments: "none",
     logLevel: "silent",
     plugins: [compiledCharts()],
@@ -193,10 +203,12 @@ export async function lowerForEspruino(entry: string, readable = false): Promise
     minifyWhitespace: !readable,
     minifyIdentifiers: !readable,
     minifySyntax: true,
+    // As a module, so that its top-level names are minified too (they are the program's own).
+    format: program ? "esm" : undefined,
     supported: UNSUPPORTED,
     legalComments: "none",
     logLevel: "silent",
   });
-  const code = namedWrapper(renameEspruinoKeywords(minified.code, readable), entry);
+  const code = renameEspruinoKeywords(minified.code, readable);
   return { code, bytes: Buffer.byteLength(code) };
 }
