@@ -277,8 +277,12 @@ export class Actor implements ChartHost {
   /** A callback actor's receivers and the function that disposes of it. */
   private _recv: Array<(event: any) => void> | undefined;
   private _dispose: (() => void) | undefined;
-  /** Children named by sends in the entry actions of the node being entered (see `n`). */
-  private _en: string[] | undefined;
+  /**
+   * Children named by sends in the entry actions of the node being entered (see `n`). Declared
+   * only: the property exists while a node is entered, and an actor at rest holds none (a
+   * variable per actor on the device).
+   */
+  declare private _en: string[] | undefined;
 
   constructor(logic: unknown, options: ActorOptions & { parent?: Actor } = {}) {
     const parent = options.parent;
@@ -669,7 +673,8 @@ export class Actor implements ChartHost {
     try {
       (this.logic as MachineLogic).chart.r(i, this);
     } finally {
-      this._en = outer;
+      if (outer) this._en = outer;
+      else delete this._en;
     }
     // The node's invokes are up now: a name its entry sent to must be one of them, or the
     // transition fails here, as XState's fails when it resolves the send.
