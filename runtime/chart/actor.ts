@@ -39,6 +39,7 @@ export interface Clock {
   clearTimeout(id: unknown): void;
 }
 
+/** `setup`'s implementations, as written. */
 export interface Implementations {
   actions?: Record<string, any>;
   guards?: Record<string, any>;
@@ -46,12 +47,19 @@ export interface Implementations {
   actors?: Record<string, any>;
 }
 
-/** A machine as this runtime runs it: its chart, its leaves, and `setup`'s implementations. */
+export type ImplementationKind = keyof Implementations;
+
+/**
+ * A machine as this runtime runs it: its chart, the leaf numbered `i` of its definition, and the
+ * implementation `setup` names `name`. Functions rather than an array and objects: the device
+ * build makes them from the definition's source (`scripts/charts/lazyDefinitions.ts`), so a leaf
+ * exists in RAM only while it runs.
+ */
 export interface MachineLogic {
   id: string;
   chart: Chart;
-  L: unknown[];
-  impl: Implementations;
+  L: (i: number) => unknown;
+  I: (kind: ImplementationKind, name: string) => unknown;
 }
 
 export interface CallbackArgs {
@@ -580,7 +588,7 @@ export class Actor implements ChartHost {
     const init = { type: INIT, input: this._input };
     let context: any = {};
     if (chart.c >= 0) {
-      const c = machine.L[chart.c] as any;
+      const c = machine.L(chart.c) as any;
       context =
         typeof c === "function"
           ? Object.assign({}, c({ spawn: undefined, input: this._input, self: this }))
@@ -684,11 +692,11 @@ export class Actor implements ChartHost {
   }
 
   a(ref: string | number): void {
-    this._act(typeof ref === "number" ? (this.logic as MachineLogic).L[ref] : ref);
+    this._act(typeof ref === "number" ? (this.logic as MachineLogic).L(ref) : ref);
   }
 
   g(ref: string | number): boolean {
-    const guard = typeof ref === "number" ? (this.logic as MachineLogic).L[ref] : ref;
+    const guard = typeof ref === "number" ? (this.logic as MachineLogic).L(ref) : ref;
     try {
       return this._guard(guard);
     } catch (error) {
@@ -710,10 +718,10 @@ export class Actor implements ChartHost {
   v(src: string | number, id: string, input: number): void {
     const L = (this.logic as MachineLogic).L;
     this._spawn(
-      typeof src === "number" ? L[src] : src,
+      typeof src === "number" ? L(src) : src,
       id,
       undefined,
-      input >= 0 ? L[input] : undefined,
+      input >= 0 ? L(input) : undefined,
     );
   }
 
@@ -738,12 +746,12 @@ export class Actor implements ChartHost {
   }
 
   private _act(action: any): void {
-    const impl = (this.logic as MachineLogic).impl;
+    const impl = (this.logic as MachineLogic).I;
     let resolved = action;
     let params: unknown;
-    if (typeof action === "string") resolved = impl.actions?.[action];
+    if (typeof action === "string") resolved = impl("actions", action);
     else if (typeof action !== "function" && !isBuiltin(action)) {
-      resolved = impl.actions?.[action.type];
+      resolved = impl("actions", action.type);
       params =
         typeof action.params === "function"
           ? action.params({ context: this._c, event: this._e })
@@ -835,8 +843,7 @@ export class Actor implements ChartHost {
   private _raise(event: any, delayRef: unknown, id: string | undefined, params: unknown): void {
     let delay: unknown;
     if (typeof delayRef === "string") {
-      const delays = (this.logic as MachineLogic).impl.delays;
-      const named = delays?.[delayRef];
+      const named = (this.logic as MachineLogic).I("delays", delayRef);
       delay = typeof named === "function" ? named(this._args(), params) : named;
     } else delay = this._value(delayRef, params);
     if (typeof delay !== "number") {
@@ -851,8 +858,7 @@ export class Actor implements ChartHost {
     const event = this._value(action.event, params);
     let delay: unknown;
     if (typeof action.delay === "string") {
-      const delays = (this.logic as MachineLogic).impl.delays;
-      const named = delays?.[action.delay];
+      const named = (this.logic as MachineLogic).I("delays", action.delay);
       delay = typeof named === "function" ? named(this._args(), params) : named;
     } else delay = this._value(action.delay, params);
     const to = this._value(action.to, params);
@@ -889,8 +895,7 @@ export class Actor implements ChartHost {
   }
 
   private _spawn(src: unknown, id: string, systemId: string | undefined, input: unknown): void {
-    const impl = (this.logic as MachineLogic).impl;
-    const logic = typeof src === "string" ? impl.actors?.[src] : src;
+    const logic = typeof src === "string" ? (this.logic as MachineLogic).I("actors", src) : src;
     let child: Actor | undefined;
     if (logic) {
       child = new Actor(logic, {
@@ -931,8 +936,7 @@ export class Actor implements ChartHost {
 
   private _guard(guard: any): boolean {
     if (typeof guard === "string") {
-      const guards = (this.logic as MachineLogic).impl.guards;
-      const named = guards?.[guard];
+      const named = (this.logic as MachineLogic).I("guards", guard);
       if (!named) throw new Error(`Guard '${guard}' is not implemented.'.`);
       return this._guard(named);
     }

@@ -86,9 +86,10 @@ function iteratesByStringKey(target: any): boolean {
   return symbol == null || typeof symbol.iterator !== "symbol";
 }
 
-export function installShims(target: any): string[] {
-  const installed: string[] = [];
-  // First: every shim below, and Babel's class helpers, define properties.
+type Installer = (installed: string[], target: any) => void;
+
+// First: every shim below, and Babel's class helpers, define properties.
+export const fixDefineProperty: Installer = (installed, target) => {
   const object = target.Object;
   if (object != null && losesValueWithoutOne(object.defineProperty)) {
     defineMember(
@@ -100,20 +101,43 @@ export function installShims(target: any): string[] {
       keepingValue(object.defineProperty),
     );
   }
+};
+export const installSymbol: Installer = (installed, target) => {
   provide(installed, target, "Symbol", "Symbol", SymbolShim);
+};
+export const installMap: Installer = (installed, target) => {
   provide(installed, target, "Map", "Map", MapShim);
+};
+export const installSet: Installer = (installed, target) => {
   provide(installed, target, "Set", "Set", SetShim);
+};
+export const installWeakMap: Installer = (installed, target) => {
   provide(installed, target, "WeakMap", "WeakMap", WeakMapShim);
+};
+export const installWeakSet: Installer = (installed, target) => {
   provide(installed, target, "WeakSet", "WeakSet", WeakSetShim);
+};
+export const installAbortController: Installer = (installed, target) => {
   if (provide(installed, target, "AbortController", "AbortController", AbortControllerShim)) {
     provide(installed, target, "AbortSignal", "AbortSignal", AbortSignalShim);
   }
+};
+export const installArrayFrom: Installer = (installed, target) => {
   provideMember(installed, target, "Array", false, "from", arrayFrom);
+};
+export const installArrayFlat: Installer = (installed, target) => {
   provideMember(installed, target, "Array", true, "flat", arrayFlat);
   provideMember(installed, target, "Array", true, "flatMap", arrayFlatMap);
+};
+export const installNumberChecks: Installer = (installed, target) => {
   provideMember(installed, target, "Number", false, "isNaN", numberIsNaN);
   provideMember(installed, target, "Number", false, "isFinite", numberIsFinite);
+};
+export const installObjectIs: Installer = (installed, target) => {
   provideMember(installed, target, "Object", false, "is", objectIs);
+};
+export const fixFromEntries: Installer = (installed, target) => {
+  const object = target.Object;
   if (
     object != null &&
     iteratesByStringKey(target) &&
@@ -121,8 +145,10 @@ export function installShims(target: any): string[] {
   ) {
     defineMember(installed, target, "Object", false, "fromEntries", objectFromEntries);
   }
-  // Espruino resolves a string's built-in methods natively: `String.prototype.indexOf` reads as
-  // undefined there while `"".indexOf` is the function (and a prototype property overrides it).
+};
+// Espruino resolves a string's built-in methods natively: `String.prototype.indexOf` reads as
+// undefined there while `"".indexOf` is the function (and a prototype property overrides it).
+export const fixStringSearch: Installer = (installed, target) => {
   const string = target.String;
   const nativeIndexOf = string?.prototype.indexOf || "".indexOf;
   if (string != null && overrunsEnd(nativeIndexOf)) {
@@ -132,5 +158,60 @@ export function installShims(target: any): string[] {
     defineMember(installed, target, "String", true, "includes", exactIncludes(indexOf));
     defineMember(installed, target, "String", true, "indexOf", indexOf);
   }
+};
+
+/** Every installer, in the order they run. */
+const INSTALLERS = {
+  fixDefineProperty,
+  installSymbol,
+  installMap,
+  installSet,
+  installWeakMap,
+  installWeakSet,
+  installAbortController,
+  installArrayFrom,
+  installArrayFlat,
+  installNumberChecks,
+  installObjectIs,
+  fixFromEntries,
+  fixStringSearch,
+};
+
+export type InstallerName = keyof typeof INSTALLERS;
+
+/**
+ * What each installer is for, so that a program's prelude can hold only those it needs: the
+ * built-ins it provides (as the gate names them when a program reads them) and, for a fix, the
+ * pattern of the code that uses the native it corrects.
+ */
+export const INSTALLER_USE: Record<InstallerName, { provides: string[]; usedBy?: RegExp }> = {
+  fixDefineProperty: { provides: [], usedBy: /\bdefineProperty\b/ },
+  installSymbol: { provides: ["Symbol"] },
+  installMap: { provides: ["Map"] },
+  installSet: { provides: ["Set"] },
+  installWeakMap: { provides: ["WeakMap"] },
+  installWeakSet: { provides: ["WeakSet"] },
+  installAbortController: { provides: ["AbortController", "AbortSignal"] },
+  installArrayFrom: { provides: ["Array.from"] },
+  installArrayFlat: { provides: ["Array.prototype.flat", "Array.prototype.flatMap"] },
+  installNumberChecks: { provides: ["Number.isNaN", "Number.isFinite"] },
+  installObjectIs: { provides: ["Object.is"] },
+  fixFromEntries: { provides: [], usedBy: /\bfromEntries\b/ },
+  fixStringSearch: { provides: [], usedBy: /\.(indexOf|includes|replace)\b/ },
+};
+
+/** The installers, in order, a program whose code is `code` and reads `missing` needs. */
+export function installersFor(code: string, missing: readonly string[]): InstallerName[] {
+  return (Object.keys(INSTALLERS) as InstallerName[]).filter((name) => {
+    const use = INSTALLER_USE[name];
+    return use.provides.some((p) => missing.includes(p)) || (use.usedBy?.test(code) ?? false);
+  });
+}
+
+/** Installs every shim whose built-in the target lacks; the dotted names installed, in order. */
+export function installShims(target: any): string[] {
+  const installed: string[] = [];
+  const names = Object.keys(INSTALLERS) as InstallerName[];
+  for (let i = 0; i < names.length; i++) INSTALLERS[names[i]](installed, target);
   return installed;
 }

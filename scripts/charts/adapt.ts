@@ -12,7 +12,7 @@ import {
   type MachineLogic,
 } from "../../runtime/chart/actor.js";
 import type { Chart } from "../../runtime/chart/chart.js";
-import { walkLeaves } from "../../runtime/chart/leaves.js";
+import { leavesOf, lookupIn } from "../../runtime/chart/machine.js";
 import { compileChart } from "./compile.js";
 
 const compiled = new WeakMap<object, Logic>();
@@ -26,9 +26,12 @@ export function adaptLogic(logic: unknown): Logic {
   let adapted: Logic;
   if (l.root && l.implementations && l.config) {
     const chart = new Function(`return ${compileChart(l as any)};`)() as Chart;
-    const leaves: unknown[] = [];
-    walkLeaves(l.config, (leaf) => leaves.push(leaf));
-    adapted = { id: l.id, chart, L: leaves, impl: l.implementations } satisfies MachineLogic;
+    adapted = {
+      id: l.id,
+      chart,
+      L: leavesOf(l.config),
+      I: lookupIn(l.implementations),
+    } satisfies MachineLogic;
   } else if (typeof l.config === "function" && typeof l.start === "function") {
     adapted = { cb: l.config };
   } else {

@@ -17,11 +17,21 @@
  * A program (`program: true`) starts with the shim prelude; either way the gate checks the result.
  */
 
+import { readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "@babel/core";
 import * as esbuild from "esbuild";
+import { walkLeaves } from "../../runtime/chart/leaves.js";
+import { installersFor } from "../../runtime/shims/install.js";
 import { deviceMachines } from "../../simulations/charts/deviceMachines.js";
 import { chartsModule } from "../charts/compile.js";
+import {
+  checkLeafCounts,
+  type LazyDefinition,
+  lazyDefinitions,
+} from "../charts/lazyDefinitions.js";
+import { checkBundle } from "./gate.js";
 import { lowerLabels } from "./lowerLabels.js";
 import { renameEspruinoKeywords } from "./renameKeywords.js";
 
@@ -98,6 +108,7 @@ const BABEL_PLUGINS = [
   "@babel/plugin-transform-arrow-functions",
 ];
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEVICE_XSTATE = fileURLToPath(new URL("../../runtime/chart/xstate.ts", import.meta.url));
 const CHART_REGISTRY = /[\\/]runtime[\\/]chart[\\/]charts\.ts$/;
 
@@ -109,13 +120,34 @@ function compiledCharts(): esbuild.Plugin {
   return {
     name: "compiled-charts",
     setup(build) {
+      const machines = deviceMachines().map((d) => d.machine);
+      const rewritten: LazyDefinition[] = [];
       build.onResolve({ filter: /^xstate$/ }, () => ({ path: DEVICE_XSTATE }));
       build.onLoad({ filter: CHART_REGISTRY }, () => ({
-        contents: chartsModule(deviceMachines().map((d) => d.machine)),
+        contents: chartsModule(machines),
         loader: "js",
       }));
+      // Every machine's definition, rewritten so that it never exists whole in RAM.
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (/[\\/]node_modules[\\/]/.test(args.path)) return undefined;
+        const lazy = lazyDefinitions(readFileSync(args.path, "utf8"), relative(ROOT, args.path));
+        if (!lazy) return undefined;
+        rewritten.push(...lazy.machines);
+        return { contents: lazy.code, loader: "js", resolveDir: dirname(args.path) };
+      });
+      build.onEnd(() => {
+        const counts: Record<string, number> = {};
+        for (const machine of machines) counts[machine.id] = leafCount(machine.config);
+        checkLeafCounts(rewritten, counts);
+      });
     },
   };
+}
+
+function leafCount(config: Record<string, any>): number {
+  let count = 0;
+  walkLeaves(config, () => count++);
+  return count;
 }
 
 export interface LoweredBundle {
@@ -129,14 +161,42 @@ function passOneSupported(): Record<string, boolean> {
   return supported;
 }
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const PRELUDE = "runtime/shims/prelude.ts";
+const SHIMS = "runtime/shims/install.ts";
+const PRELUDE_MODULE = "espruino:prelude";
+
+/**
+ * The program's own prelude, as a module imported before the entry (modules run in order). The
+ * shim modules only build their own classes and functions when loaded, so they are declared free
+ * of side effects: those the prelude does not call are left out of the program.
+ */
+function preludeModule(contents: string): esbuild.Plugin {
+  const shims = join(ROOT, dirname(SHIMS));
+  return {
+    name: "program-prelude",
+    setup(build) {
+      build.onResolve({ filter: /^espruino:prelude$/ }, () => ({
+        path: PRELUDE_MODULE,
+        namespace: "prelude",
+      }));
+      build.onLoad({ filter: /.*/, namespace: "prelude" }, () => ({
+        contents,
+        loader: "js",
+        resolveDir: ROOT,
+      }));
+      build.onResolve({ filter: /^\.\/[a-zA-Z]+$/ }, (args) =>
+        args.resolveDir === shims
+          ? { path: join(shims, `${args.path}.ts`), sideEffects: false }
+          : undefined,
+      );
+    },
+  };
+}
 
 export interface LowerOptions {
   /** Keeps names and line breaks, for reading the interpreter's stack traces. */
   readable?: boolean;
   /**
-   * A program a board runs: the shim prelude first, then the entry, in one namespace and at the
+   * A program a board runs: the shims it needs first (see `installersFor`), then the entry, in one namespace and at the
    * top level, with no function around it. On 2v29 a `new Error` inside a function that was
    * called without a name (as a wrapper is) converts that whole function to a string for the
    * stack trace: for a 170 KB firmware, out of memory at the first `require` of a module the
@@ -155,16 +215,50 @@ export async function lowerForEspruino(
   options: LowerOptions = {},
 ): Promise<LoweredBundle> {
   const { readable = false, program = false } = options;
+  if (!program) return lowered(entry, { entryPoints: [entry] }, readable, false);
+  // The prelude holds the shims this entry needs and no other: each costs RAM on the board.
+  const alone = await lowered(entry, { entryPoints: [entry] }, readable, false);
+  const installers = installersFor(alone.code, missingBuiltins(alone.code));
+  const prelude = [
+    `import { ${installers.join(", ")} } from "./${SHIMS}";`,
+    ...installers.map((name) => `${name}([], globalThis);`),
+  ].join("\n");
+  return lowered(
+    entry,
+    {
+      stdin: {
+        contents: `import "${PRELUDE_MODULE}";\nimport "./${entry}";`,
+        resolveDir: ROOT,
+        loader: "ts",
+      },
+    },
+    readable,
+    true,
+    prelude,
+  );
+}
+
+/** The built-ins Espruino lacks that `code` reads, as the gate names them (`Array.from`). */
+function missingBuiltins(code: string): string[] {
+  const names: string[] = [];
+  for (const violation of checkBundle(code, { provided: [] })) {
+    const name = violation.feature.replace(/^missing (global|method): /, "");
+    if (name !== violation.feature && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+async function lowered(
+  entry: string,
+  input: Pick<esbuild.BuildOptions, "entryPoints" | "stdin">,
+  readable: boolean,
+  program: boolean,
+  prelude?: string,
+): Promise<LoweredBundle> {
+  const plugins = [compiledCharts()];
+  if (prelude !== undefined) plugins.push(preludeModule(prelude));
   const bundled = await esbuild.build({
-    ...(program
-      ? {
-          stdin: {
-            contents: `import "./${PRELUDE}";\nimport "./${entry}";`,
-            resolveDir: ROOT,
-            loader: "ts" as const,
-          },
-        }
-      : { entryPoints: [entry] }),
+    ...input,
     bundle: true,
     write: false,
     format: program ? "esm" : "iife",
@@ -179,9 +273,9 @@ export async function lowerForEspruino(
     mangleProps: readable ? undefined : /^_[a-zA-Z]/,
     legalComments: "none",
     logLevel: "silent",
-    plugins: [compiledCharts()],
+    plugins,
   });
-  const lowered = transformSync(bundled.outputFiles[0].text, {
+  const babel = transformSync(bundled.outputFiles[0].text, {
     babelrc: false,
     configFile: false,
     sourceType: "script",
@@ -189,8 +283,8 @@ export async function lowerForEspruino(
     assumptions: { setSpreadProperties: true, objectRestNoSymbols: true },
     plugins: BABEL_PLUGINS,
   });
-  const unlabelled = lowered?.code
-    ? transformSync(lowered.code, {
+  const unlabelled = babel?.code
+    ? transformSync(babel.code, {
         babelrc: false,
         configFile: false,
         sourceType: "script",
