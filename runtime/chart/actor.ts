@@ -285,6 +285,12 @@ export class Actor implements ChartHost {
   /** A callback actor's receivers and the function that disposes of it. */
   private _recv: Array<(event: any) => void> | undefined;
   private _dispose: (() => void) | undefined;
+  /**
+   * Children named by sends in the entry actions of the node being entered (see `n`). Declared
+   * only: the property exists while a node is entered, and an actor at rest holds none (a
+   * variable per actor on the device).
+   */
+  declare private _en: string[] | undefined;
 
   constructor(logic: unknown, options: ActorOptions & { parent?: Actor } = {}) {
     const parent = options.parent;
@@ -669,7 +675,20 @@ export class Actor implements ChartHost {
 
   n(i: number): void {
     this._l = i;
-    (this.logic as MachineLogic).chart.r(i, this);
+    const outer = this._en;
+    const named: string[] = [];
+    this._en = named;
+    try {
+      (this.logic as MachineLogic).chart.r(i, this);
+    } finally {
+      if (outer) this._en = outer;
+      else delete this._en;
+    }
+    // The node's invokes are up now: a name its entry sent to must be one of them, or the
+    // transition fails here, as XState's fails when it resolves the send.
+    for (let k = 0; k < named.length; k++) {
+      if (!this._ch[named[k]]) throw this._unreachable(named[k]);
+    }
   }
 
   a(ref: string | number): void {
@@ -848,22 +867,30 @@ export class Actor implements ChartHost {
       if (to === PARENT) target = this._parent;
       else if (to === "#_internal") target = this;
       else if (to.slice(0, 2) === "#_") target = this._ch[to.slice(2)];
+      else if (this._ch[to]) target = this._ch[to];
       // A child of the state being entered is invoked after its entry actions: named, it is
       // looked up when the send goes out (XState's `deferredActorIds`).
-      else target = this._ch[to] || to;
+      else if (this._en) {
+        this._en.push(to);
+        target = to;
+      }
+      // As XState: a send to no one fails the transition, before anything of it is kept.
+      if (!target) throw this._unreachable(to);
     } else target = to || this;
     const id = action.id === undefined ? `s${this.system.sessions++}` : action.id;
     this._exec(() =>
       this._defer(() => {
         const ref = typeof target === "string" ? this._ch[target] : (target as Actor);
-        if (!ref) {
-          throw new Error(
-            `Unable to send event to actor '${to}' from machine '${(this.logic as MachineLogic).id}'.`,
-          );
-        }
+        if (!ref) throw this._unreachable(to);
         if (typeof delay === "number") this.system.schedule(this, ref, event, delay, id);
         else this.system._relay(this, ref, event);
       }),
+    );
+  }
+
+  private _unreachable(to: unknown): Error {
+    return new Error(
+      `Unable to send event to actor '${to}' from machine '${(this.logic as MachineLogic).id}'.`,
     );
   }
 

@@ -76,6 +76,8 @@ export function field(text: string, i: number): string {
 
 /** The state value with leaf `leaf` active, as XState writes it: `"idle"`, `{connected: "idle"}`. */
 export function stateValue(chart: Chart, leaf: number): unknown {
+  // A machine without child states rests in its root: XState's value for it is `{}`.
+  if (leaf === 0) return {};
   let value: unknown = field(chart.k, leaf);
   for (let n = parentOf(chart, leaf); n > 0; n = parentOf(chart, n)) {
     const outer: Record<string, unknown> = {};
