@@ -149,9 +149,6 @@ function switchFunction(params: t.Identifier[], subject: Expr, cases: Array<[Exp
  */
 function lookupFunction(impl: Expr, where: string, k: t.Identifier, n: t.Identifier): Expr {
   const cases: Array<[Expr, Expr]> = [];
-  for (const property of (impl as t.ObjectExpression).properties ?? []) {
-    if (t.isSpreadElement(property)) throw new DefinitionNotWrittenOut(`${where} has a spread`);
-  }
   for (const [kind, map] of entries(impl, where)) {
     if (!KINDS.includes(kind)) continue;
     if (!t.isObjectExpression(map))
@@ -159,7 +156,7 @@ function lookupFunction(impl: Expr, where: string, k: t.Identifier, n: t.Identif
     for (const property of map.properties) {
       const name =
         t.isObjectProperty(property) || t.isObjectMethod(property) ? keyName(property) : null;
-      if (name === null || t.isSpreadElement(property)) {
+      if (name === null) {
         throw new DefinitionNotWrittenOut(
           `${where}.${kind} has a member that is not a plain property`,
         );
