@@ -13,7 +13,9 @@
  * - the device API on `board/node` over real loopback HTTP, in real time:
  *   requests per second and p99 latency for `/metrics` and an authorised `GET /state`, with the
  *   default rate limit and with the largest the schema allows, one keep-alive client, a bounded
- *   number of requests each, and a plain `node:http` server answering the same body, as a ratio;
+ *   number of requests each, and a plain `node:http` server answering the same body, as a ratio
+ *   (the two taking turns three times, each its best), with the CPU per request the device's
+ *   handler adds beyond the plain server's;
  * - the size of each Espruino bundle, raw and gzipped (after `npm run build`).
  * Heap use on the device (JsVars) is measured by `npm run test:espruino` on the real interpreter.
  */
