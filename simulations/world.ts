@@ -61,6 +61,7 @@ export function createWorld(options: WorldNetworkOptions): {
     clock: options.clock,
     network: net,
     tokenLifetimeMs: options.tokenLifetimeMs,
+    seed: options.seed,
     devices: options.devices.map((d) => ({ ...d, roles: ["device"] })),
   });
   return { services, net };

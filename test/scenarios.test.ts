@@ -1,9 +1,11 @@
 /**
  * Every scenario that ships (`simulations/scenarios/`) runs on the virtual clock and every
- * expectation it states holds; a fleet shares one world; an expectation that does not hold is
- * named with what was found.
+ * expectation it states holds, on XState and on the device's compiled runtime (which `npm run
+ * simulate` runs by default, for speed), the two runs recorded line for line the same; a fleet
+ * shares one world; an expectation that does not hold is named with what was found.
  */
 import { describe, expect, it } from "vitest";
+import { createCompiledActor } from "../scripts/charts/adapt.js";
 import { runScenario } from "../simulations/runScenario.js";
 import { MINUTE, type Scenario } from "../simulations/scenario.js";
 import { SCENARIOS, scenarioNamed } from "../simulations/scenarios/index.js";
@@ -16,10 +18,26 @@ describe("the scenarios that ship", () => {
 
   for (const scenario of SCENARIOS) {
     it(`${scenario.name}: ${scenario.description}`, () => {
-      const result = runScenario(scenario);
+      const onXState: string[] = [];
+      const result = runScenario(scenario, { record: (line) => onXState.push(line) });
       expect(result.failures).toEqual([]);
       expect(result.ready).toBe(true);
-    }, 60_000);
+      const onDevice: string[] = [];
+      const compiled = runScenario(scenario, {
+        record: (line) => onDevice.push(line),
+        createActor: createCompiledActor as never,
+      });
+      expect(compiled.failures).toEqual([]);
+      expect(compiled.states).toEqual(result.states);
+      expect(compiled.fleet).toEqual(result.fleet);
+      const differs = onDevice.findIndex((line, i) => line !== onXState[i]);
+      expect(
+        differs === -1
+          ? null
+          : { line: differs + 1, xstate: onXState[differs], device: onDevice[differs] },
+      ).toBe(null);
+      expect(onDevice).toHaveLength(onXState.length);
+    }, 120_000);
   }
 });
 

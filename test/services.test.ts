@@ -61,10 +61,10 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const configPath = (d: DeviceRecord) => `/v1/config/${d.tenant}/${d.ns}/${d.deviceId}`;
 
 /** Discovery and configuration on a simulated network, driven by a virtual clock. */
-function simulatedWorld() {
+function simulatedWorld(seed?: number) {
   const clock = new VirtualClock();
   const network = new SimulatedNetwork(clock, { latencyMs: LATENCY });
-  const services = startServices({ clock, devices: [ALPHA, BETA], network });
+  const services = startServices({ clock, devices: [ALPHA, BETA], network, seed });
   const http = network.client();
   /** One request, the clock run a millisecond at a time until it settles: timings stay exact. */
   const call = (
@@ -146,6 +146,25 @@ describe("service discovery on the simulated network", () => {
     });
     await expect(verifyWithJose(token, BETA.key, w.clock.now())).rejects.toThrow();
     expect(w.discovery.stats).toMatchObject({ challenges: 1, registrations: 1, refused: 0 });
+  });
+
+  it("draws its nonces from the seed when given one: the same seed, the same nonces", () => {
+    const nonces = (seed?: number) => {
+      const w = simulatedWorld(seed);
+      const drawn: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        drawn.push(w.post("/v1/register/challenge", { deviceId: ALPHA.deviceId }).json.nonce);
+      }
+      // A seeded nonce is still one the registration takes.
+      expect(w.register(ALPHA).status).toBe(200);
+      return drawn;
+    };
+    const seeded = nonces(7);
+    for (const nonce of seeded) expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(new Set(seeded).size).toBe(3);
+    expect(nonces(7)).toEqual(seeded);
+    expect(nonces(8)).not.toEqual(seeded);
+    expect(nonces()).not.toEqual(nonces());
   });
 
   it("refuses a reused nonce, an expired one, another device's, and a bad proof (which spends it)", () => {

@@ -11,7 +11,7 @@ import type { Clock } from "../../board/types.js";
 import { AlarmServer } from "./alarmServer.js";
 import { ConfigurationServer } from "./configurationServer.js";
 import { NtpServer } from "./ntpServer.js";
-import { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
+import { type DeviceRecord, ServiceDiscovery, seededNonces } from "./serviceDiscovery.js";
 import { StateServer } from "./stateServer.js";
 
 export { AlarmServer } from "./alarmServer.js";
@@ -37,6 +37,8 @@ export interface ServicesOptions {
   network?: SimulatedNetwork;
   tokenLifetimeMs?: number;
   adminKey?: string;
+  /** Seeds the services' randomness (the discovery's nonces); `node:crypto` draws them when absent. */
+  seed?: number;
 }
 
 export interface Services {
@@ -52,6 +54,7 @@ export function startServices(options: ServicesOptions): Services {
     clock: options.clock,
     devices: options.devices,
     tokenLifetimeMs: options.tokenLifetimeMs,
+    nonce: options.seed === undefined ? undefined : seededNonces(options.seed),
   });
   const config = new ConfigurationServer({
     clock: options.clock,

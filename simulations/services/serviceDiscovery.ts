@@ -23,6 +23,7 @@ import type {
   ServiceResponse,
 } from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
+import { seededRandom } from "../../runtime/random.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
 import { checkBearer, type DeviceClaims, mac, sameSecret, signToken } from "./tokens.js";
@@ -45,6 +46,20 @@ export interface DiscoveryOptions {
   nonceLifetimeMs?: number;
   /** Makes nonces reproducible in a seeded run; 16 random bytes, base64url, when absent. */
   nonce?: () => string;
+}
+
+/**
+ * Nonces drawn from a seeded sequence (16 bytes, base64url, as the unseeded ones): a simulation
+ * given a seed answers the same challenges every run, so its recording is the same byte for
+ * byte. The sequence is predictable: for simulations, never for a service that faces devices.
+ */
+export function seededNonces(seed: number): () => string {
+  const random = seededRandom(seed);
+  const bytes = Buffer.alloc(16);
+  return () => {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+    return bytes.toString("base64url");
+  };
 }
 
 export interface DiscoveryStats {
