@@ -18,7 +18,7 @@
  */
 import { assign, type CallbackActorLogic, enqueueActions, sendParent, sendTo, setup } from "xstate";
 import { isLogLevel, type LogEntry, type LogLevel, levelAtLeast } from "../../runtime/log.js";
-import { DEFAULT_MASKED_FIELDS } from "../../runtime/mask.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import {
   acceptSettings,
   alarmEvent,
@@ -28,6 +28,7 @@ import {
   type PingEvent,
   READY,
 } from "../supervision.js";
+import { loggerSettings } from "./settings.js";
 
 export interface TrailSettings {
   maxFileBytes: number;
@@ -105,59 +106,14 @@ export interface LoggerEffects {
   logSink: CallbackActorLogic<SinkRequest, SinkInput>;
 }
 
-export const LOGGER_DEFAULTS: LoggerSettings = {
-  level: "info",
-  maskedFields: DEFAULT_MASKED_FIELDS.slice(),
-  log: { maxFileBytes: 4096, maxFiles: 8, maxAgeMs: 7 * 24 * 3600_000 },
-  audit: { maxFileBytes: 4096, maxFiles: 4, maxAgeMs: 30 * 24 * 3600_000 },
-};
-
-const TRAIL_LIMITS: Record<keyof TrailSettings, number> = {
-  // Espruino's Storage keeps a file in one contiguous area: a few KB each keeps compaction cheap.
-  maxFileBytes: 64 * 1024,
-  maxFiles: 64,
-  maxAgeMs: 365 * 24 * 3600_000,
-};
-
-function checkTrail(name: string, trail: unknown): string | null {
-  if (trail === null || typeof trail !== "object") return `${name}: must be an object`;
-  const t = trail as Record<string, unknown>;
-  const keys = Object.keys(TRAIL_LIMITS) as Array<keyof TrailSettings>;
-  for (let i = 0; i < keys.length; i++) {
-    const v = t[keys[i]];
-    const min = keys[i] === "maxFileBytes" ? 256 : 1;
-    if (typeof v !== "number" || !(v >= min && v <= TRAIL_LIMITS[keys[i]]) || Math.floor(v) !== v) {
-      return `${name}/${keys[i]}: must be an integer from ${min} to ${TRAIL_LIMITS[keys[i]]}`;
-    }
-  }
-  return null;
-}
+export const LOGGER_DEFAULTS: LoggerSettings = settingsDefaults(loggerSettings);
 
 /** Merges `changes` over `current`; the first problem names its field. */
 export function mergeLoggerSettings(
   current: LoggerSettings,
   changes: Partial<LoggerSettings>,
-): { settings: LoggerSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object")
-    return { error: "settings: must be an object" };
-  const merged: LoggerSettings = {
-    level: changes.level ?? current.level,
-    maskedFields: changes.maskedFields ?? current.maskedFields,
-    log: Object.assign({}, current.log, changes.log),
-    audit: Object.assign({}, current.audit, changes.audit),
-  };
-  const known = ["level", "maskedFields", "log", "audit"];
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    if (known.indexOf(names[i]) < 0) return { error: `${names[i]}: unknown setting` };
-  }
-  if (!isLogLevel(merged.level)) return { error: "level: must be one of debug, info, warn, error" };
-  const fields = merged.maskedFields;
-  if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string" || f.length === 0)) {
-    return { error: "maskedFields: must be a list of non-empty names" };
-  }
-  const trailError = checkTrail("log", merged.log) ?? checkTrail("audit", merged.audit);
-  return trailError === null ? { settings: merged } : { error: trailError };
+): SettingsMerge<LoggerSettings> {
+  return mergeSettings(current, changes, loggerSettings);
 }
 
 export function createLoggerMachine(effects: LoggerEffects) {

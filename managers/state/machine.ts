@@ -37,7 +37,9 @@ import {
 import { type BackoffState, nextBackoff } from "../../runtime/backoff.js";
 import { jsonEqual } from "../../runtime/jsonEqual.js";
 import { seedFrom } from "../../runtime/random.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import {
+  acceptSettings,
   answerPing,
   logAction,
   logTo,
@@ -45,6 +47,7 @@ import {
   READY,
   reportTokenRejected,
 } from "../supervision.js";
+import { stateSettings } from "./settings.js";
 
 export type StatePart = Record<string, unknown>;
 
@@ -60,14 +63,15 @@ export interface StateSettings {
   retryCapMs: number;
 }
 
-export const STATE_DEFAULTS: StateSettings = {
-  debounceMs: 2_000,
-  longPollMs: 30_000,
-  maxConflictRetries: 3,
-  requestTimeoutMs: 10_000,
-  retryBaseMs: 1_000,
-  retryCapMs: 60_000,
-};
+export const STATE_DEFAULTS: StateSettings = settingsDefaults(stateSettings);
+
+/** `changes` merged over `current` and checked as a whole, or the first error naming its field. */
+export function mergeStateSettings(
+  current: StateSettings,
+  changes: Partial<StateSettings>,
+): SettingsMerge<StateSettings> {
+  return mergeSettings(current, changes, stateSettings);
+}
 
 /**
  * Desired keys the device acts on, each made into the event sent to the parent (and routed by
@@ -316,33 +320,39 @@ export function createStateMachine(effects: StateEffects) {
     },
   }).createMachine({
     id: "state",
-    context: ({ input }) => ({
-      deviceId: input.deviceId,
-      stateUrl: input.stateUrl,
-      settings: Object.assign({}, STATE_DEFAULTS, input.settings),
-      seed: seedFrom(input.seed),
-      retry: 0,
-      backoffMs: 0,
-      token: null,
-      tenant: null,
-      ns: null,
-      online: true,
-      version: null,
-      reported: null,
-      desired: {},
-      // The server's reported part is from before this boot: the first sync sends it.
-      changes: 1,
-      acked: 0,
-      conflicts: 0,
-      rejected: false,
-      lastError: null,
-    }),
+    context: ({ input }) => {
+      const merged = mergeStateSettings(STATE_DEFAULTS, input.settings ?? {});
+      return {
+        deviceId: input.deviceId,
+        stateUrl: input.stateUrl,
+        settings: "error" in merged ? STATE_DEFAULTS : merged.settings,
+        seed: seedFrom(input.seed),
+        retry: 0,
+        backoffMs: 0,
+        token: null,
+        tenant: null,
+        ns: null,
+        online: true,
+        version: null,
+        reported: null,
+        desired: {},
+        // The server's reported part is from before this boot: the first sync sends it.
+        changes: 1,
+        acked: 0,
+        conflicts: 0,
+        rejected: false,
+        lastError: "error" in merged ? `settings refused: ${merged.error}` : null,
+      };
+    },
     initial: "waiting",
     on: {
       PING: { actions: answerPing },
       CONFIGURE: {
-        actions: assign({
-          settings: ({ context, event }) => Object.assign({}, context.settings, event.settings),
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          const result = mergeStateSettings(context.settings, event.settings);
+          if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
+          const settings = acceptSettings(result, enqueue, "state");
+          if (settings !== null) enqueue.assign({ settings });
         }),
       },
       CONFIG_UPDATED: { actions: "markChanged" },
