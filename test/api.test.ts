@@ -96,7 +96,7 @@ describe("device API over real HTTP on loopback", () => {
     d.clock.advance(SECOND);
     // One admin reached /reboot: the simulated board was reset once, after the 202 went out.
     expect(d.board.resets).toEqual(["api-reboot"]);
-    expect(d.contextOf("logger").settings.level).toBe("debug");
+    expect(d.contextOf("logger").level).toBe("debug");
     expect(d.contextOf("alarms").acknowledged).toEqual(["sensor-hot:probe", "sensor-hot:probe"]);
   });
 
@@ -367,7 +367,7 @@ describe("device API on the in-memory network", () => {
         null,
       ],
     ]);
-    expect(d.contextOf("logger").settings.level).toBe("warn");
+    expect(d.contextOf("logger").level).toBe("warn");
     d.actor.stop();
   });
 

@@ -75,7 +75,7 @@ describe("logger: lines", () => {
     expect(d.logger().getSnapshot().context.lastError).toBe(
       "level: must be one of debug, info, warn, error",
     );
-    expect(d.logger().getSnapshot().context.settings.level).toBe("error");
+    expect(d.logger().getSnapshot().context.level).toBe("error");
     const msgs = d
       .stored("log")
       .filter((l) => l.manager === "test")

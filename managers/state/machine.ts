@@ -94,6 +94,7 @@ export type StateEvent =
   | { type: "NETWORK_UP" }
   | { type: "NETWORK_DOWN" }
   | { type: "CONFIG_UPDATED" }
+  | { type: "LOG_LEVEL"; level: string }
   | { type: "CONFIGURE"; settings: Partial<StateSettings> }
   | { type: "STATE_FETCHED"; version: number; reported: StatePart; desired: StatePart }
   | { type: "REPORTED_ACCEPTED"; version: number; changes: number }
@@ -170,18 +171,27 @@ export interface StateEffects {
   watchDesired: CallbackActorLogic<EventObject, unknown>;
   /** The device as the reported part shows it, read at the moment it is sent. */
   summarize: (system: ActorSystem<any>) => StatePart;
+  /**
+   * What the device runs for the desired keys it acts on (the logger's level, which an operator's
+   * override or the configuration may hold apart from the desired one), read when sent.
+   */
+  running: (system: ActorSystem<any>) => StatePart;
 }
 
 function failureText(event: Failure): string {
   return event.status ? `${event.error} (HTTP ${event.status})` : event.error;
 }
 
-/** The desired values the device acts on, echoed in reported once applied. */
-function appliedOf(desired: StatePart): StatePart {
+/**
+ * The desired keys the device acts on, echoed in reported once applied: with the value the device
+ * runs (`running`) where it knows one, so reported never claims a level the logger does not run.
+ */
+function appliedOf(desired: StatePart, running: StatePart): StatePart {
   const applied: StatePart = {};
   const keys = Object.keys(DESIRED_EVENTS);
   for (let i = 0; i < keys.length; i++) {
-    if (desired[keys[i]] !== undefined) applied[keys[i]] = desired[keys[i]];
+    if (desired[keys[i]] === undefined) continue;
+    applied[keys[i]] = running[keys[i]] !== undefined ? running[keys[i]] : desired[keys[i]];
   }
   return applied;
 }
@@ -258,7 +268,7 @@ export function createStateMachine(effects: StateEffects) {
           {},
           context.reported,
           effects.summarize(system),
-          appliedOf(context.desired),
+          appliedOf(context.desired, effects.running(system)),
         ),
       })),
       accept: assign(({ context, event }) => {
@@ -356,6 +366,8 @@ export function createStateMachine(effects: StateEffects) {
         }),
       },
       CONFIG_UPDATED: { actions: "markChanged" },
+      // The logger runs another level: reported shows the one it runs.
+      LOG_LEVEL: { actions: "markChanged" },
       // A new token or a reconnect: notifications may have been missed, so a new spell starts
       // with a full fetch.
       TOKEN: [
