@@ -379,8 +379,7 @@ describe("convergence under faults (property)", () => {
           managers: { network: "connected.idle", auth: "authenticated.fresh" },
         });
         expect(server.reported.logLevel).toBe(server.desired.logLevel);
-        if (server.desired.logLevel)
-          expect(d.logger().level).toBe(server.desired.logLevel);
+        if (server.desired.logLevel) expect(d.logger().level).toBe(server.desired.logLevel);
         for (let i = 1; i < d.versions.length; i++) {
           expect(d.versions[i]).toBeGreaterThan(d.versions[i - 1]);
         }
