@@ -9,6 +9,7 @@
  * The machines import only types from here: `RECEIVERS` is for the tests, never in the firmware.
  */
 
+import type { LogLevel } from "../runtime/log.js";
 import type { AuthReport } from "./auth/machine.js";
 import type { ConfigUpdated } from "./controller/machine.js";
 import type { NetworkReport } from "./network/machine.js";
@@ -28,6 +29,23 @@ export interface SetLevelReport {
   level: unknown;
 }
 
+/**
+ * An operator's level (`PUT /log-level`), above the desired and the configured ones until
+ * `until` (board time); `level: null` lifts it. Sent through the controller, which retains it for
+ * a restarted logger.
+ */
+export interface LogLevelOverride {
+  type: "LOG_LEVEL_OVERRIDE";
+  level: LogLevel | null;
+  until: number;
+}
+
+/** The level the logger now runs (after any of its three writers changed it): reported anew. */
+export interface LogLevelReport {
+  type: "LOG_LEVEL";
+  level: LogLevel;
+}
+
 export type Report =
   | PongEvent
   | AlarmEvent
@@ -37,6 +55,8 @@ export type Report =
   | ConfigUpdated
   | ReconnectRequest
   | SetLevelReport
+  | LogLevelOverride
+  | LogLevelReport
   | TimeSyncedReport
   | SettingsRefusedReport;
 
@@ -59,6 +79,8 @@ export const RECEIVERS: Record<ReportType, "routed" | "controller" | { observedO
   SETTINGS_REFUSED: "controller",
   RECONNECT: "routed",
   SET_LEVEL: "routed",
+  LOG_LEVEL_OVERRIDE: "routed",
+  LOG_LEVEL: "routed",
   TIME_SYNCED: {
     observedOnly:
       "the time sync's effects correct the device's one wall clock themselves, so no manager needs telling: the report is each round's record (offset, delay, server) for the inspector and the trace",

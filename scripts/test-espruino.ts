@@ -175,7 +175,7 @@ try {
         clearInterval(poll);
         console.log("ONLINE " + JSON.stringify({ auth: c.auth.getSnapshot().value, version: config.version,
           source: config.source, tenant: config.tenant, cap: c.network.getSnapshot().context.settings.backoffCapMs,
-          stateVersion: state.context.version, level: c.logger.getSnapshot().context.settings.level }));
+          stateVersion: state.context.version, level: c.logger.getSnapshot().context.level }));
         console.log("JSVARS " + process.memory().usage);
         quit();
       }

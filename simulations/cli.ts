@@ -224,7 +224,7 @@ function fact(actor: string, context: unknown): string | null {
     if (c.version === null) return null;
     return `document version ${c.version}, desired applied: ${JSON.stringify(c.desired)}`;
   }
-  if (actor === "logger") return `level ${(context as LoggerContext).settings.level}`;
+  if (actor === "logger") return `level ${(context as LoggerContext).level}`;
   return null;
 }
 

@@ -96,7 +96,7 @@ describe("device API over real HTTP on loopback", () => {
     d.clock.advance(SECOND);
     // One admin reached /reboot: the simulated board was reset once, after the 202 went out.
     expect(d.board.resets).toEqual(["api-reboot"]);
-    expect(d.contextOf("logger").settings.level).toBe("debug");
+    expect(d.contextOf("logger").level).toBe("debug");
     expect(d.contextOf("alarms").acknowledged).toEqual(["sensor-hot:probe", "sensor-hot:probe"]);
   });
 
@@ -145,6 +145,20 @@ describe("device API over real HTTP on loopback", () => {
     expect([malformed.status, malformed.json]).toEqual([400, { error: "the body is not JSON" }]);
     const badLevel = await send("PUT", "/log-level", operator, '{"level":"loud"}');
     expect(badLevel.status).toBe(400);
+    for (const forMs of ["1h", 999, 86_400_001, 1.5]) {
+      const badExpiry = await send(
+        "PUT",
+        "/log-level",
+        operator,
+        JSON.stringify({ level: "debug", forMs }),
+      );
+      expect([badExpiry.status, badExpiry.json]).toEqual([
+        400,
+        { error: "forMs: must be an integer from 1000 to 86400000" },
+      ]);
+    }
+    const lifted = await send("PUT", "/log-level", operator, '{"level":null}');
+    expect([lifted.status, lifted.json]).toEqual([200, { level: null }]);
     const badKeys = await send("POST", "/alarms", operator, '{"keys":"all"}');
     expect(badKeys.status).toBe(400);
     const unknown = await send("GET", "/nothing-here", operator);
@@ -367,7 +381,7 @@ describe("device API on the in-memory network", () => {
         null,
       ],
     ]);
-    expect(d.contextOf("logger").settings.level).toBe("warn");
+    expect(d.contextOf("logger").level).toBe("warn");
     d.actor.stop();
   });
 

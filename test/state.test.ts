@@ -45,7 +45,7 @@ describe("the StateManager in sync with the StateServer", () => {
 
     expect(d.state().value).toEqual({ connected: "synced" });
     expect(d.state().hasTag("ready")).toBe(true);
-    expect(d.logger().settings.level).toBe("debug");
+    expect(d.logger().level).toBe("debug");
     expect(d.reports("SET_LEVEL")).toEqual([{ type: "SET_LEVEL", level: "debug" }]);
     const { context } = d.state();
     expect(context.desired).toEqual({ logLevel: "debug", unknown: { kept: true } });
@@ -62,7 +62,7 @@ describe("the StateManager in sync with the StateServer", () => {
     const fetched = d.services.state.stats.fetched;
     d.edit({ logLevel: "error" });
     d.clock.advance(100);
-    expect(d.logger().settings.level).toBe("error");
+    expect(d.logger().level).toBe("error");
     expect(d.services.state.stats.fetched).toBe(fetched);
     d.clock.advance(5 * SECOND);
     expect(d.server().reported.logLevel).toBe("error");
@@ -135,7 +135,7 @@ describe("the StateManager in sync with the StateServer", () => {
     d.clock.advance(2 * MINUTE);
     expect(d.state().value).toEqual({ connected: "synced" });
     expect(d.services.state.stats.fetched).toBeGreaterThan(fetched);
-    expect(d.logger().settings.level).toBe("warn");
+    expect(d.logger().level).toBe("warn");
     expect(d.server().reported.managers).toMatchObject({ network: "connected.idle" });
   });
 
@@ -248,7 +248,7 @@ describe("bad input and refusals", () => {
       msg: "fetch failed: malformed response body (HTTP 200)",
     });
     d.clock.advance(MINUTE);
-    expect(d.logger().settings.level).toBe("debug");
+    expect(d.logger().level).toBe("debug");
 
     // The next poll is held, so the fault cuts the server's 204 short: an empty 200.
     d.services.state.faults.malformNext(1);
@@ -259,7 +259,7 @@ describe("bad input and refusals", () => {
     });
     d.edit({ logLevel: "warn" });
     d.clock.advance(5 * SECOND);
-    expect(d.logger().settings.level).toBe("warn");
+    expect(d.logger().level).toBe("warn");
     expect(d.state().value).toEqual({ connected: "synced" });
   });
 
@@ -278,7 +278,7 @@ describe("bad input and refusals", () => {
     d.clock.advance(MINUTE);
     expect(d.state().context.lastError).toBe("not found (HTTP 404)");
     expect(d.state().context.version).toBeNull();
-    expect(d.logger().settings.level).toBe("info");
+    expect(d.logger().level).toBe("info");
     expect(d.state().hasTag("ready")).toBe(false);
   });
 
@@ -379,8 +379,7 @@ describe("convergence under faults (property)", () => {
           managers: { network: "connected.idle", auth: "authenticated.fresh" },
         });
         expect(server.reported.logLevel).toBe(server.desired.logLevel);
-        if (server.desired.logLevel)
-          expect(d.logger().settings.level).toBe(server.desired.logLevel);
+        if (server.desired.logLevel) expect(d.logger().level).toBe(server.desired.logLevel);
         for (let i = 1; i < d.versions.length; i++) {
           expect(d.versions[i]).toBeGreaterThan(d.versions[i - 1]);
         }

@@ -39,12 +39,7 @@ import {
 import { type BackoffState, nextBackoff } from "../../runtime/backoff.js";
 import { DEFAULT_MASKED_FIELDS, maskValue } from "../../runtime/mask.js";
 import { nextSeed, seedFrom } from "../../runtime/random.js";
-import {
-  integerAtLeast,
-  mergeSettings,
-  type SettingCheck,
-  type SettingsMerge,
-} from "../../runtime/settings.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import {
   ALARM_SEVERITIES,
   type Alarm,
@@ -57,6 +52,7 @@ import {
   type PingEvent,
   READY,
 } from "../supervision.js";
+import { alarmSettings } from "./settings.js";
 
 export interface AlarmSettings {
   /** A repeat within this long of a key's first report is counted, not sent on its own. */
@@ -68,20 +64,7 @@ export interface AlarmSettings {
   retryCapMs: number;
 }
 
-/**
- * The smallest buffer the manager runs with, for its own check and the device schema's bound
- * alike (one source: they once said 2 and 4).
- */
-export const MIN_BUFFERED = 4;
-
-export const ALARM_DEFAULTS: AlarmSettings = {
-  dedupWindowMs: 60_000,
-  maxBuffered: 32,
-  batchSize: 10,
-  requestTimeoutMs: 10_000,
-  retryBaseMs: 1_000,
-  retryCapMs: 60_000,
-};
+export const ALARM_DEFAULTS: AlarmSettings = settingsDefaults(alarmSettings);
 
 /** Repeats are written to flash at most this often. */
 export const REPEAT_FLUSH_MS = 10_000;
@@ -434,25 +417,12 @@ export function nextBatch(buffer: readonly BufferedAlarm[], now: number, size: n
   return due.slice(0, size);
 }
 
-const positive = integerAtLeast(1);
-
-const SETTING_CHECKS: Record<keyof AlarmSettings, SettingCheck<AlarmSettings>> = {
-  dedupWindowMs: integerAtLeast(0),
-  maxBuffered: integerAtLeast(MIN_BUFFERED),
-  batchSize: positive,
-  requestTimeoutMs: positive,
-  retryBaseMs: positive,
-  retryCapMs: (v, merged) =>
-    positive(v, merged) ??
-    ((v as number) >= merged.retryBaseMs ? null : "must not be below retryBaseMs"),
-};
-
 /** `changes` merged over `current` and checked as a whole, or the first error naming its field. */
 export function mergeAlarmSettings(
   current: AlarmSettings,
   changes: Partial<AlarmSettings>,
 ): SettingsMerge<AlarmSettings> {
-  return mergeSettings(current, changes, SETTING_CHECKS);
+  return mergeSettings(current, changes, alarmSettings);
 }
 
 export function createAlarmMachine(effects: AlarmEffects) {

@@ -63,6 +63,10 @@ const VERIFIED_PER_SUBJECT = 2;
 const REFUSAL_SUMMARY_MS = 60_000;
 /** ...one record per client, this many clients, and one record for all the others. */
 const MAX_REFUSING_CLIENTS = 8;
+/** How long an operator's level holds unless `forMs` says (an hour), and at most (a day). */
+const OVERRIDE_DEFAULT_MS = 3_600_000;
+const OVERRIDE_MAX_MS = 86_400_000;
+
 /** How long `/healthz` and `/readyz` wait for the controller's answer. */
 const CONTROLLER_TIMEOUT_MS = 2_000;
 /** Health checks waiting for the controller's answer at once, at most. */
@@ -236,13 +240,28 @@ export const ROUTES: Record<string, Record<string, Method>> = {
       role: "operator",
       run: (call) => {
         const level = call.body?.level;
-        if (!isLogLevel(level)) {
-          return call.reply(400, { error: "level: must be one of debug, info, warn, error" });
+        const forMs = call.body?.forMs ?? OVERRIDE_DEFAULT_MS;
+        if (level !== null && !isLogLevel(level)) {
+          return call.reply(400, {
+            error: "level: must be one of debug, info, warn, error, or null",
+          });
         }
-        if (!call.server.send("logger", { type: "SET_LEVEL", level })) {
-          return notRunning(call, "logger");
+        if (
+          typeof forMs !== "number" ||
+          Math.floor(forMs) !== forMs ||
+          forMs < 1000 ||
+          forMs > OVERRIDE_MAX_MS
+        ) {
+          return call.reply(400, {
+            error: `forMs: must be an integer from 1000 to ${OVERRIDE_MAX_MS}`,
+          });
         }
-        call.reply(200, { level });
+        // Through the controller, which retains it for a logger that restarts.
+        const until = call.server.board.clock.now() + forMs;
+        if (!call.server.send("controller", { type: "LOG_LEVEL_OVERRIDE", level, until })) {
+          return notRunning(call, "controller");
+        }
+        call.reply(200, level === null ? { level } : { level, until });
       },
     },
   },
@@ -342,7 +361,9 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
             controller.send({ type: "PING", seq: n });
           },
           send(id, event) {
-            const ref = system.get(id) as AnyActorRef | undefined;
+            const ref = (id === "controller" ? controller : system.get(id)) as
+              | AnyActorRef
+              | undefined;
             if (!ref) return false;
             ref.send(event);
             return true;

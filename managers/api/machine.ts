@@ -17,7 +17,9 @@
 import { type AnyActorRef, assign, type CallbackActorLogic, enqueueActions, setup } from "xstate";
 import { type BackoffState, nextBackoff } from "../../runtime/backoff.js";
 import { seedFrom } from "../../runtime/random.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "../supervision.js";
+import { apiSettings } from "./settings.js";
 
 export interface RateLimitSettings {
   burst: number;
@@ -39,14 +41,7 @@ export interface ApiSettings {
 }
 
 /** Port 8080, not 80: a Node host runs the simulated device unprivileged, and so may a board. */
-export const API_DEFAULTS: ApiSettings = {
-  port: 8080,
-  rateLimit: { burst: 20, refillPerSec: 5 },
-  unverifiedPerSec: 10,
-  maxBodyBytes: 4096,
-  clockSkewMs: 30_000,
-  maxTokenLifetimeSec: 86_400,
-};
+export const API_DEFAULTS: ApiSettings = settingsDefaults(apiSettings);
 
 /** How long a port that would not open is left before the next try. */
 const RETRY_BASE_MS = 1_000;
@@ -90,64 +85,12 @@ export interface ApiEffects {
   server: CallbackActorLogic<ServerSettingsEvent, ServerInput>;
 }
 
-const isWhole = (v: unknown, min: number, max: number) =>
-  typeof v === "number" && v >= min && v <= max && Math.floor(v) === v;
-
 /** Merges `changes` over `current`; the first problem names its field. */
 export function mergeApiSettings(
   current: ApiSettings,
   changes: Partial<ApiSettings>,
-): { settings: ApiSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object") {
-    return { error: "settings: must be an object" };
-  }
-  const known = [
-    "port",
-    "rateLimit",
-    "unverifiedPerSec",
-    "maxBodyBytes",
-    "clockSkewMs",
-    "maxTokenLifetimeSec",
-  ];
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    if (known.indexOf(names[i]) < 0) return { error: `${names[i]}: unknown setting` };
-  }
-  if (
-    changes.rateLimit !== undefined &&
-    (changes.rateLimit === null || typeof changes.rateLimit !== "object")
-  ) {
-    return { error: "rateLimit: must be an object" };
-  }
-  const merged: ApiSettings = {
-    port: changes.port ?? current.port,
-    rateLimit: Object.assign({}, current.rateLimit, changes.rateLimit),
-    unverifiedPerSec: changes.unverifiedPerSec ?? current.unverifiedPerSec,
-    maxBodyBytes: changes.maxBodyBytes ?? current.maxBodyBytes,
-    clockSkewMs: changes.clockSkewMs ?? current.clockSkewMs,
-    maxTokenLifetimeSec: changes.maxTokenLifetimeSec ?? current.maxTokenLifetimeSec,
-  };
-  if (!isWhole(merged.port, 0, 65_535))
-    return { error: "port: must be an integer from 0 to 65535" };
-  if (!isWhole(merged.rateLimit.burst, 1, 1_000)) {
-    return { error: "rateLimit/burst: must be an integer from 1 to 1000" };
-  }
-  if (!isWhole(merged.rateLimit.refillPerSec, 1, 1_000)) {
-    return { error: "rateLimit/refillPerSec: must be an integer from 1 to 1000" };
-  }
-  if (!isWhole(merged.unverifiedPerSec, 1, 1_000)) {
-    return { error: "unverifiedPerSec: must be an integer from 1 to 1000" };
-  }
-  if (!isWhole(merged.maxBodyBytes, 64, 65_536)) {
-    return { error: "maxBodyBytes: must be an integer from 64 to 65536" };
-  }
-  if (!isWhole(merged.clockSkewMs, 0, 600_000)) {
-    return { error: "clockSkewMs: must be an integer from 0 to 600000" };
-  }
-  if (!isWhole(merged.maxTokenLifetimeSec, 60, 31_536_000)) {
-    return { error: "maxTokenLifetimeSec: must be an integer from 60 to 31536000" };
-  }
-  return { settings: merged };
+): SettingsMerge<ApiSettings> {
+  return mergeSettings(current, changes, apiSettings);
 }
 
 /** Whether `next` needs the server reopened: what the transport holds changed. */

@@ -15,6 +15,7 @@ import type { Board } from "../../board/types.js";
 import type { MetricFamily, MetricSample } from "../../runtime/prometheus.js";
 import { stateName } from "../../runtime/stateName.js";
 import type { ControllerContext } from "../controller/machine.js";
+import { loggerView } from "../logger/view.js";
 
 export interface MetricsSource {
   system: ActorSystem<any>;
@@ -116,8 +117,8 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     }
   }
 
-  const logger = contextOf(system, "logger");
-  if (logger && isCount(logger.dropped)) {
+  const logger = loggerView(system);
+  if (logger) {
     out.push(
       family("device_log_lines_dropped_total", "counter", "Log lines lost to a full flash.", [
         { value: logger.dropped },

@@ -20,6 +20,7 @@ import { assign, type CallbackActorLogic, type EventObject, enqueueActions, setu
 import { jsonEqual } from "../../runtime/jsonEqual.js";
 import type { LogEntry } from "../../runtime/log.js";
 import { applyDefaults, defaultsOf, type Schema, validate } from "../../runtime/schema.js";
+import { settingsDefaults } from "../../runtime/settings.js";
 import type { ConfigUpdated } from "../controller/machine.js";
 import {
   answerPing,
@@ -30,6 +31,7 @@ import {
   reportTokenRejected,
 } from "../supervision.js";
 import { deviceConfigSchema } from "./deviceSchema.js";
+import { type ConfigSettings, configSettings } from "./settings.js";
 
 export type DeviceConfig = Record<string, unknown>;
 
@@ -242,8 +244,8 @@ export function createConfigMachine(effects: ConfigEffects) {
     },
     delays: {
       pollInterval: ({ context }) =>
-        (context.config.config as { pollIntervalMs?: number } | undefined)?.pollIntervalMs ??
-        60_000,
+        (context.config.config as Partial<ConfigSettings> | undefined)?.pollIntervalMs ??
+        settingsDefaults(configSettings).pollIntervalMs,
       tokenWait: ({ context }) => context.requestTimeoutMs * 3,
     },
   }).createMachine({

@@ -33,6 +33,7 @@
  */
 import { type AnyActorRef, type AnyEventObject, assign, emit, enqueueActions, setup } from "xstate";
 import { backoffCeiling } from "../../runtime/backoff.js";
+import { mergeSettings, settingsDefaults } from "../../runtime/settings.js";
 import {
   alarmEvent,
   logAction,
@@ -40,6 +41,7 @@ import {
   type SettingsRefusedReport,
 } from "../supervision.js";
 import { readiness } from "./health.js";
+import { supervisorSettings } from "./settings.js";
 import { type ManagerSpec, startOrder, takes } from "./spec.js";
 
 /** The configuration manager's report that a new configuration is in force. */
@@ -118,13 +120,14 @@ export interface ControllerEffects {
   kickWatchdog: () => void;
 }
 
-export const SUPERVISOR_DEFAULTS: SupervisorSettings = {
-  maxRestarts: 5,
-  windowMs: 60_000,
-  restartBaseMs: 1_000,
-  restartCapMs: 30_000,
-  pingIntervalMs: 10_000,
-};
+export const SUPERVISOR_DEFAULTS: SupervisorSettings = settingsDefaults(supervisorSettings);
+
+/** The supervisor settings `changes` make of `current`, or `current` when they are refused. */
+function supervisorFrom(current: SupervisorSettings, changes: unknown): SupervisorSettings {
+  if (changes === undefined) return current;
+  const merged = mergeSettings(current, changes, supervisorSettings);
+  return "error" in merged ? current : merged.settings;
+}
 
 /** Reports held for one manager waiting for its restart, at most (the oldest go first). */
 export const MAX_HELD = 32;
@@ -177,7 +180,8 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
   }).createMachine({
     id: "controller",
     context: ({ input }) => ({
-      settings: Object.assign({}, SUPERVISOR_DEFAULTS, input.supervisor),
+      // Settings the schema refuses at start leave the defaults; the table's managers report theirs.
+      settings: supervisorFrom(SUPERVISOR_DEFAULTS, input.supervisor),
       restarts: {},
       restartsTotal: {},
       restartsInWindow: 0,
@@ -225,10 +229,23 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
             if (spec.subscribes?.includes("CONFIG_UPDATED")) enqueue.sendTo(spec.id, update);
           }
           const supervisor = update.config[SUPERVISOR_CONFIG_KEY];
-          const settings: SupervisorSettings =
+          const merged =
             update.changed.indexOf(SUPERVISOR_CONFIG_KEY) >= 0 && supervisor
-              ? Object.assign({}, context.settings, supervisor)
-              : context.settings;
+              ? mergeSettings(context.settings, supervisor, supervisorSettings)
+              : { settings: context.settings };
+          if ("error" in merged) {
+            enqueue({
+              type: "log",
+              params: { level: "error", msg: `settings refused: ${merged.error}` },
+            });
+            enqueue.raise({
+              type: "SETTINGS_REFUSED",
+              manager: "controller",
+              section: SUPERVISOR_CONFIG_KEY,
+              error: merged.error,
+            });
+          }
+          const settings = "error" in merged ? context.settings : merged.settings;
           const watchdog = update.config[WATCHDOG_CONFIG_KEY] as
             | { hardwareTimeoutMs?: number }
             | undefined;

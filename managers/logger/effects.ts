@@ -59,6 +59,7 @@ export function loggerEffects(
   const { storage, clock } = board;
 
   return {
+    now: () => clock.now(),
     logSink: fromCallback<SinkRequest, SinkInput>(({ input, receive, sendBack }) => {
       let settings = input.settings;
       let identity = input.identity;

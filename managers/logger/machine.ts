@@ -18,7 +18,8 @@
  */
 import { assign, type CallbackActorLogic, enqueueActions, sendParent, sendTo, setup } from "xstate";
 import { isLogLevel, type LogEntry, type LogLevel, levelAtLeast } from "../../runtime/log.js";
-import { DEFAULT_MASKED_FIELDS } from "../../runtime/mask.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
+import type { LogLevelOverride } from "../protocol.js";
 import {
   acceptSettings,
   alarmEvent,
@@ -28,6 +29,7 @@ import {
   type PingEvent,
   READY,
 } from "../supervision.js";
+import { loggerSettings } from "./settings.js";
 
 export interface TrailSettings {
   maxFileBytes: number;
@@ -72,6 +74,8 @@ export type LoggerEvent =
   | PingEvent
   | { type: "AUDIT"; record: AuditRecord }
   | { type: "SET_LEVEL"; level: unknown }
+  | LogLevelOverride
+  | { type: "OVERRIDE_EXPIRED" }
   | { type: "CONFIGURE"; settings: Partial<LoggerSettings> }
   /** From the sink: the flash was full, and `count` lines went with the files dropped. */
   | { type: "LINES_DROPPED"; trail: "log" | "audit" | "refused"; count: number }
@@ -91,6 +95,12 @@ export interface LoggerInput {
 export interface LoggerContext {
   identity: Identity;
   settings: LoggerSettings;
+  /** The level the logger runs: `override`, else `desired`, else `settings.level` (configured). */
+  level: LogLevel;
+  /** The desired document's `logLevel` (the StateManager's `SET_LEVEL`), null when it names none. */
+  desired: LogLevel | null;
+  /** An operator's level (`PUT /log-level`) and when it lapses (board time). */
+  override: { level: LogLevel; until: number } | null;
   /** Lines lost to a full flash since start, both trails. */
   dropped: number;
   lastError: string | null;
@@ -103,61 +113,30 @@ export interface SinkInput {
 
 export interface LoggerEffects {
   logSink: CallbackActorLogic<SinkRequest, SinkInput>;
+  /** The board's time, against which an override's `until` is measured. */
+  now: () => number;
 }
 
-export const LOGGER_DEFAULTS: LoggerSettings = {
-  level: "info",
-  maskedFields: DEFAULT_MASKED_FIELDS.slice(),
-  log: { maxFileBytes: 4096, maxFiles: 8, maxAgeMs: 7 * 24 * 3600_000 },
-  audit: { maxFileBytes: 4096, maxFiles: 4, maxAgeMs: 30 * 24 * 3600_000 },
-};
+/** The id of the delayed `OVERRIDE_EXPIRED`, cancelled when another override replaces it. */
+const OVERRIDE_EXPIRY = "overrideExpiry";
 
-const TRAIL_LIMITS: Record<keyof TrailSettings, number> = {
-  // Espruino's Storage keeps a file in one contiguous area: a few KB each keeps compaction cheap.
-  maxFileBytes: 64 * 1024,
-  maxFiles: 64,
-  maxAgeMs: 365 * 24 * 3600_000,
-};
-
-function checkTrail(name: string, trail: unknown): string | null {
-  if (trail === null || typeof trail !== "object") return `${name}: must be an object`;
-  const t = trail as Record<string, unknown>;
-  const keys = Object.keys(TRAIL_LIMITS) as Array<keyof TrailSettings>;
-  for (let i = 0; i < keys.length; i++) {
-    const v = t[keys[i]];
-    const min = keys[i] === "maxFileBytes" ? 256 : 1;
-    if (typeof v !== "number" || !(v >= min && v <= TRAIL_LIMITS[keys[i]]) || Math.floor(v) !== v) {
-      return `${name}/${keys[i]}: must be an integer from ${min} to ${TRAIL_LIMITS[keys[i]]}`;
-    }
-  }
-  return null;
+/** The precedence, in one place: operator override > desired > configured. */
+function runningLevel(
+  override: LoggerContext["override"],
+  desired: LogLevel | null,
+  settings: LoggerSettings,
+): LogLevel {
+  return override ? override.level : (desired ?? settings.level);
 }
+
+export const LOGGER_DEFAULTS: LoggerSettings = settingsDefaults(loggerSettings);
 
 /** Merges `changes` over `current`; the first problem names its field. */
 export function mergeLoggerSettings(
   current: LoggerSettings,
   changes: Partial<LoggerSettings>,
-): { settings: LoggerSettings } | { error: string } {
-  if (changes === null || typeof changes !== "object")
-    return { error: "settings: must be an object" };
-  const merged: LoggerSettings = {
-    level: changes.level ?? current.level,
-    maskedFields: changes.maskedFields ?? current.maskedFields,
-    log: Object.assign({}, current.log, changes.log),
-    audit: Object.assign({}, current.audit, changes.audit),
-  };
-  const known = ["level", "maskedFields", "log", "audit"];
-  const names = Object.keys(changes);
-  for (let i = 0; i < names.length; i++) {
-    if (known.indexOf(names[i]) < 0) return { error: `${names[i]}: unknown setting` };
-  }
-  if (!isLogLevel(merged.level)) return { error: "level: must be one of debug, info, warn, error" };
-  const fields = merged.maskedFields;
-  if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string" || f.length === 0)) {
-    return { error: "maskedFields: must be a list of non-empty names" };
-  }
-  const trailError = checkTrail("log", merged.log) ?? checkTrail("audit", merged.audit);
-  return trailError === null ? { settings: merged } : { error: trailError };
+): SettingsMerge<LoggerSettings> {
+  return mergeSettings(current, changes, loggerSettings);
 }
 
 export function createLoggerMachine(effects: LoggerEffects) {
@@ -171,7 +150,7 @@ export function createLoggerMachine(effects: LoggerEffects) {
     actions: { log: logAction("logger") },
     guards: {
       levelAllowed: ({ context, event }) =>
-        event.type === "LOG" && levelAtLeast(event.entry.level, context.settings.level),
+        event.type === "LOG" && levelAtLeast(event.entry.level, context.level),
     },
   }).createMachine({
     id: "logger",
@@ -180,6 +159,9 @@ export function createLoggerMachine(effects: LoggerEffects) {
       return {
         identity: input.identity,
         settings: "error" in merged ? LOGGER_DEFAULTS : merged.settings,
+        level: ("error" in merged ? LOGGER_DEFAULTS : merged.settings).level,
+        desired: null,
+        override: null,
         dropped: 0,
         lastError: "error" in merged ? `settings refused: ${merged.error}` : null,
       };
@@ -214,9 +196,31 @@ export function createLoggerMachine(effects: LoggerEffects) {
             enqueue.assign({ lastError: "level: must be one of debug, info, warn, error" });
             return;
           }
-          const settings = Object.assign({}, context.settings, { level: event.level });
-          enqueue.assign({ settings, lastError: null });
-          enqueue.sendTo("sink", { type: "SETTINGS", settings });
+          const level = runningLevel(context.override, event.level, context.settings);
+          enqueue.assign({ desired: event.level, level, lastError: null });
+          if (level !== context.level) enqueue.sendParent({ type: "LOG_LEVEL", level });
+        }),
+      },
+      LOG_LEVEL_OVERRIDE: {
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          enqueue.cancel(OVERRIDE_EXPIRY);
+          const left = event.until - effects.now();
+          const override =
+            event.level !== null && isLogLevel(event.level) && left > 0
+              ? { level: event.level, until: event.until }
+              : null;
+          const level = runningLevel(override, context.desired, context.settings);
+          enqueue.assign({ override, level });
+          if (level !== context.level) enqueue.sendParent({ type: "LOG_LEVEL", level });
+          if (override)
+            enqueue.raise({ type: "OVERRIDE_EXPIRED" }, { delay: left, id: OVERRIDE_EXPIRY });
+        }),
+      },
+      OVERRIDE_EXPIRED: {
+        actions: enqueueActions(({ context, enqueue }) => {
+          const level = runningLevel(null, context.desired, context.settings);
+          enqueue.assign({ override: null, level });
+          if (level !== context.level) enqueue.sendParent({ type: "LOG_LEVEL", level });
         }),
       },
       CONFIGURE: {
@@ -225,7 +229,9 @@ export function createLoggerMachine(effects: LoggerEffects) {
           if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
           const settings = acceptSettings(result, enqueue, "logger");
           if (settings === null) return;
-          enqueue.assign({ settings, lastError: null });
+          const level = runningLevel(context.override, context.desired, settings);
+          enqueue.assign({ settings, level, lastError: null });
+          if (level !== context.level) enqueue.sendParent({ type: "LOG_LEVEL", level });
           enqueue.sendTo("sink", { type: "SETTINGS", settings });
         }),
       },

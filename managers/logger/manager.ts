@@ -14,5 +14,5 @@ export const logger: ManagerFactory = (d) => ({
   dependsOn: [],
   requiredForReadiness: true,
   configKey: "logger",
-  subscribes: ["TOKEN", "SET_LEVEL"],
+  subscribes: ["TOKEN", "SET_LEVEL", "LOG_LEVEL_OVERRIDE"],
 });

@@ -31,13 +31,9 @@ import {
 } from "xstate";
 import { nextBackoff } from "../../runtime/backoff.js";
 import { seedFrom } from "../../runtime/random.js";
-import {
-  integerAtLeast,
-  mergeSettings,
-  type SettingCheck,
-  type SettingsMerge,
-} from "../../runtime/settings.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "../supervision.js";
+import { networkSettings } from "./settings.js";
 
 export interface NetworkSettings {
   ssid: string;
@@ -106,34 +102,7 @@ export interface NetworkEffects {
   disconnectRadio: () => void;
 }
 
-export const NETWORK_DEFAULTS: NetworkSettings = {
-  ssid: "",
-  password: "",
-  connectTimeoutMs: 15_000,
-  backoffBaseMs: 1_000,
-  backoffCapMs: 60_000,
-  probeIntervalMs: 10_000,
-  probeTimeoutMs: 3_000,
-  probeFailuresToDrop: 2,
-};
-
-type Check = SettingCheck<NetworkSettings>;
-
-const positiveNumber: Check = (v) =>
-  typeof v === "number" && v > 0 && v < Infinity ? null : "must be a positive number";
-
-const SETTING_CHECKS: Record<keyof NetworkSettings, Check> = {
-  ssid: (v) => (typeof v === "string" ? null : "must be a string"),
-  password: (v) => (typeof v === "string" ? null : "must be a string"),
-  connectTimeoutMs: positiveNumber,
-  backoffBaseMs: positiveNumber,
-  backoffCapMs: (v, merged) =>
-    positiveNumber(v, merged) ??
-    ((v as number) >= merged.backoffBaseMs ? null : "must not be below backoffBaseMs"),
-  probeIntervalMs: positiveNumber,
-  probeTimeoutMs: positiveNumber,
-  probeFailuresToDrop: integerAtLeast(1),
-};
+export const NETWORK_DEFAULTS: NetworkSettings = settingsDefaults(networkSettings);
 
 /**
  * Merges `changes` over `current` and checks the result as a whole (so a cap is compared with
@@ -143,7 +112,7 @@ export function mergeNetworkSettings(
   current: NetworkSettings,
   changes: Partial<NetworkSettings>,
 ): SettingsMerge<NetworkSettings> {
-  return mergeSettings(current, changes, SETTING_CHECKS);
+  return mergeSettings(current, changes, networkSettings);
 }
 
 /** Counters for metrics, derived from the context rather than kept twice. */

@@ -8,6 +8,7 @@ import { fromCallback } from "xstate";
 import type { Board } from "../../board/types.js";
 import { deviceSummary } from "../controller/summary.js";
 import { requestJson } from "../httpJson.js";
+import { loggerView } from "../logger/view.js";
 import type {
   Failure,
   PollCommand,
@@ -137,6 +138,10 @@ export function stateEffects(
       };
     }),
 
+    running: (system) => {
+      const logger = loggerView(system);
+      return logger ? { logLevel: logger.level } : {};
+    },
     summarize: (system) =>
       deviceSummary(system, managerIds(), board, bootAt) as unknown as StatePart,
   };

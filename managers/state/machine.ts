@@ -37,7 +37,9 @@ import {
 import { type BackoffState, nextBackoff } from "../../runtime/backoff.js";
 import { jsonEqual } from "../../runtime/jsonEqual.js";
 import { seedFrom } from "../../runtime/random.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import {
+  acceptSettings,
   answerPing,
   logAction,
   logTo,
@@ -45,6 +47,7 @@ import {
   READY,
   reportTokenRejected,
 } from "../supervision.js";
+import { stateSettings } from "./settings.js";
 
 export type StatePart = Record<string, unknown>;
 
@@ -60,14 +63,15 @@ export interface StateSettings {
   retryCapMs: number;
 }
 
-export const STATE_DEFAULTS: StateSettings = {
-  debounceMs: 2_000,
-  longPollMs: 30_000,
-  maxConflictRetries: 3,
-  requestTimeoutMs: 10_000,
-  retryBaseMs: 1_000,
-  retryCapMs: 60_000,
-};
+export const STATE_DEFAULTS: StateSettings = settingsDefaults(stateSettings);
+
+/** `changes` merged over `current` and checked as a whole, or the first error naming its field. */
+export function mergeStateSettings(
+  current: StateSettings,
+  changes: Partial<StateSettings>,
+): SettingsMerge<StateSettings> {
+  return mergeSettings(current, changes, stateSettings);
+}
 
 /**
  * Desired keys the device acts on, each made into the event sent to the parent (and routed by
@@ -90,6 +94,7 @@ export type StateEvent =
   | { type: "NETWORK_UP" }
   | { type: "NETWORK_DOWN" }
   | { type: "CONFIG_UPDATED" }
+  | { type: "LOG_LEVEL"; level: string }
   | { type: "CONFIGURE"; settings: Partial<StateSettings> }
   | { type: "STATE_FETCHED"; version: number; reported: StatePart; desired: StatePart }
   | { type: "REPORTED_ACCEPTED"; version: number; changes: number }
@@ -166,18 +171,27 @@ export interface StateEffects {
   watchDesired: CallbackActorLogic<EventObject, unknown>;
   /** The device as the reported part shows it, read at the moment it is sent. */
   summarize: (system: ActorSystem<any>) => StatePart;
+  /**
+   * What the device runs for the desired keys it acts on (the logger's level, which an operator's
+   * override or the configuration may hold apart from the desired one), read when sent.
+   */
+  running: (system: ActorSystem<any>) => StatePart;
 }
 
 function failureText(event: Failure): string {
   return event.status ? `${event.error} (HTTP ${event.status})` : event.error;
 }
 
-/** The desired values the device acts on, echoed in reported once applied. */
-function appliedOf(desired: StatePart): StatePart {
+/**
+ * The desired keys the device acts on, echoed in reported once applied: with the value the device
+ * runs (`running`) where it knows one, so reported never claims a level the logger does not run.
+ */
+function appliedOf(desired: StatePart, running: StatePart): StatePart {
   const applied: StatePart = {};
   const keys = Object.keys(DESIRED_EVENTS);
   for (let i = 0; i < keys.length; i++) {
-    if (desired[keys[i]] !== undefined) applied[keys[i]] = desired[keys[i]];
+    if (desired[keys[i]] === undefined) continue;
+    applied[keys[i]] = running[keys[i]] !== undefined ? running[keys[i]] : desired[keys[i]];
   }
   return applied;
 }
@@ -254,7 +268,7 @@ export function createStateMachine(effects: StateEffects) {
           {},
           context.reported,
           effects.summarize(system),
-          appliedOf(context.desired),
+          appliedOf(context.desired, effects.running(system)),
         ),
       })),
       accept: assign(({ context, event }) => {
@@ -316,36 +330,44 @@ export function createStateMachine(effects: StateEffects) {
     },
   }).createMachine({
     id: "state",
-    context: ({ input }) => ({
-      deviceId: input.deviceId,
-      stateUrl: input.stateUrl,
-      settings: Object.assign({}, STATE_DEFAULTS, input.settings),
-      seed: seedFrom(input.seed),
-      retry: 0,
-      backoffMs: 0,
-      token: null,
-      tenant: null,
-      ns: null,
-      online: true,
-      version: null,
-      reported: null,
-      desired: {},
-      // The server's reported part is from before this boot: the first sync sends it.
-      changes: 1,
-      acked: 0,
-      conflicts: 0,
-      rejected: false,
-      lastError: null,
-    }),
+    context: ({ input }) => {
+      const merged = mergeStateSettings(STATE_DEFAULTS, input.settings ?? {});
+      return {
+        deviceId: input.deviceId,
+        stateUrl: input.stateUrl,
+        settings: "error" in merged ? STATE_DEFAULTS : merged.settings,
+        seed: seedFrom(input.seed),
+        retry: 0,
+        backoffMs: 0,
+        token: null,
+        tenant: null,
+        ns: null,
+        online: true,
+        version: null,
+        reported: null,
+        desired: {},
+        // The server's reported part is from before this boot: the first sync sends it.
+        changes: 1,
+        acked: 0,
+        conflicts: 0,
+        rejected: false,
+        lastError: "error" in merged ? `settings refused: ${merged.error}` : null,
+      };
+    },
     initial: "waiting",
     on: {
       PING: { actions: answerPing },
       CONFIGURE: {
-        actions: assign({
-          settings: ({ context, event }) => Object.assign({}, context.settings, event.settings),
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          const result = mergeStateSettings(context.settings, event.settings);
+          if ("error" in result) enqueue.assign({ lastError: `settings refused: ${result.error}` });
+          const settings = acceptSettings(result, enqueue, "state");
+          if (settings !== null) enqueue.assign({ settings });
         }),
       },
       CONFIG_UPDATED: { actions: "markChanged" },
+      // The logger runs another level: reported shows the one it runs.
+      LOG_LEVEL: { actions: "markChanged" },
       // A new token or a reconnect: notifications may have been missed, so a new spell starts
       // with a full fetch.
       TOKEN: [

@@ -19,5 +19,5 @@ export const state: ManagerFactory = (d) => ({
   dependsOn: ["auth"],
   requiredForReadiness: false,
   configKey: "state",
-  subscribes: ["NETWORK_UP", "NETWORK_DOWN", "TOKEN", "TOKEN_LOST", "CONFIG_UPDATED"],
+  subscribes: ["NETWORK_UP", "NETWORK_DOWN", "TOKEN", "TOKEN_LOST", "CONFIG_UPDATED", "LOG_LEVEL"],
 });

@@ -32,8 +32,9 @@ import { type CallbackActorLogic, enqueueActions, not, raise, setup } from "xsta
 import { fullJitter } from "../../runtime/backoff.js";
 import type { LogEntry } from "../../runtime/log.js";
 import { nextSeed, seedFrom, unitOf } from "../../runtime/random.js";
-import { mergeSettings, type SettingsMerge } from "../../runtime/settings.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import { acceptSettings, answerPing, logAction, type PingEvent, READY } from "../supervision.js";
+import { RETRY_FLOOR_MS, timeSyncSettings } from "./settings.js";
 
 export interface NtpServerAddress {
   host: string;
@@ -52,23 +53,10 @@ export interface TimeSyncSettings {
   requireSync: boolean;
 }
 
-export const TIMESYNC_DEFAULTS: TimeSyncSettings = {
-  servers: [
-    { host: "pool.ntp.org", port: 123 },
-    { host: "time.google.com", port: 123 },
-  ],
-  samples: 4,
-  // ntpd's step threshold.
-  stepThresholdMs: 128,
-  resyncIntervalMs: 3_600_000,
-  requestTimeoutMs: 5_000,
-  requireSync: false,
-};
+export const TIMESYNC_DEFAULTS: TimeSyncSettings = settingsDefaults(timeSyncSettings);
 
 /** Apart, the samples of one server: a burst, as NTP's `iburst`, without tripping rate limits. */
 export const SAMPLE_SPACING_MS = 2_000;
-/** RFC 4330: a client never polls a server more often than every 15 s. */
-export const RETRY_FLOOR_MS = 15_000;
 
 /** What the manager asks of its client actor. */
 export interface SntpQuery {
@@ -163,38 +151,12 @@ export interface TimeSyncEffects {
 const NEXT_SYNC = "nextSync";
 const NEXT_QUERY = "nextQuery";
 
-type Check = (value: unknown) => string | null;
-
-const positiveInteger: Check = (v) =>
-  typeof v === "number" && v > 0 && Math.floor(v) === v ? null : "must be a positive integer";
-
-const SETTING_CHECKS: Record<keyof TimeSyncSettings, Check> = {
-  servers: (v) => {
-    if (!Array.isArray(v) || v.length === 0) return "must be a non-empty list";
-    for (let i = 0; i < v.length; i++) {
-      const s = v[i] as Partial<NtpServerAddress> | null;
-      if (!s || typeof s.host !== "string" || s.host === "") return `${i}/host: must be a name`;
-      if (typeof s.port !== "number" || !(s.port >= 1 && s.port <= 65_535) || s.port % 1 !== 0) {
-        return `${i}/port: must be an integer from 1 to 65535`;
-      }
-    }
-    return null;
-  },
-  samples: (v) => positiveInteger(v) ?? ((v as number) <= 16 ? null : "must be at most 16"),
-  stepThresholdMs: positiveInteger,
-  resyncIntervalMs: (v) =>
-    positiveInteger(v) ??
-    ((v as number) >= RETRY_FLOOR_MS ? null : `must be at least ${RETRY_FLOOR_MS}`),
-  requestTimeoutMs: positiveInteger,
-  requireSync: (v) => (typeof v === "boolean" ? null : "must be true or false"),
-};
-
 /** Merges `changes` over `current`; the first problem names its field. */
 export function mergeTimeSyncSettings(
   current: TimeSyncSettings,
   changes: Partial<TimeSyncSettings>,
 ): SettingsMerge<TimeSyncSettings> {
-  return mergeSettings(current, changes, SETTING_CHECKS);
+  return mergeSettings(current, changes, timeSyncSettings);
 }
 
 const nameOf = (s: NtpServerAddress) => `${s.host}:${s.port}`;

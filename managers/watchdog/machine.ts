@@ -20,12 +20,7 @@
  * `heartbeats` (acknowledged).
  */
 import { assign, type CallbackActorLogic, type EventObject, enqueueActions, setup } from "xstate";
-import {
-  integerAtLeast,
-  mergeSettings,
-  type SettingCheck,
-  type SettingsMerge,
-} from "../../runtime/settings.js";
+import { mergeSettings, type SettingsMerge, settingsDefaults } from "../../runtime/settings.js";
 import {
   acceptSettings,
   answerPing,
@@ -34,6 +29,7 @@ import {
   READY,
   reportTokenRejected,
 } from "../supervision.js";
+import { watchdogSettings } from "./settings.js";
 
 export interface WatchdogSettings {
   heartbeatIntervalMs: number;
@@ -45,12 +41,7 @@ export interface WatchdogSettings {
 /** The `watchdog` configuration section: these settings and the controller's hardware timeout. */
 export type WatchdogSection = Partial<WatchdogSettings> & { hardwareTimeoutMs?: number };
 
-export const WATCHDOG_DEFAULTS: WatchdogSettings = {
-  heartbeatIntervalMs: 30_000,
-  requestTimeoutMs: 5_000,
-  reconnectAfterMisses: 3,
-  resetAfterMisses: 6,
-};
+export const WATCHDOG_DEFAULTS: WatchdogSettings = settingsDefaults(watchdogSettings);
 
 /** The reason given to the board's reset when the heartbeats stay unanswered. */
 export const WATCHDOG_RESET_REASON = "watchdog";
@@ -116,19 +107,6 @@ export interface WatchdogEffects {
   now: () => number;
 }
 
-const count = integerAtLeast(1);
-
-const SETTING_CHECKS: Record<keyof WatchdogSettings, SettingCheck<WatchdogSettings>> = {
-  heartbeatIntervalMs: count,
-  requestTimeoutMs: count,
-  reconnectAfterMisses: count,
-  resetAfterMisses: (v, merged) =>
-    count(v, merged) ??
-    ((v as number) > merged.reconnectAfterMisses
-      ? null
-      : `must be above reconnectAfterMisses (${merged.reconnectAfterMisses})`),
-};
-
 /**
  * Merges `changes` over `current` and checks the result as a whole. Returns the new settings, or
  * the first error naming its field. `hardwareTimeoutMs` belongs to the controller: passed over.
@@ -137,7 +115,7 @@ export function mergeWatchdogSettings(
   current: WatchdogSettings,
   changes: WatchdogSection,
 ): SettingsMerge<WatchdogSettings> {
-  return mergeSettings(current, changes, SETTING_CHECKS, "hardwareTimeoutMs");
+  return mergeSettings(current, changes, watchdogSettings);
 }
 
 export function createWatchdogMachine(effects: WatchdogEffects) {

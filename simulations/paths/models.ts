@@ -34,7 +34,7 @@ const TOKEN_LOST = [{ type: "TOKEN_LOST" }];
 const logger: PathModel = {
   id: "logger",
   build: () => ({
-    machine: createLoggerMachine({ logSink: silent }),
+    machine: createLoggerMachine({ logSink: silent, now: () => 0 }),
     input: { identity: { device: DEVICE, tenant: "unassigned", ns: "unassigned" } },
   }),
   samples: {
@@ -325,6 +325,7 @@ const state: PathModel = {
       updateReported: silent,
       watchDesired: silent,
       summarize: () => ({ network: "up" }),
+      running: () => ({}),
     }),
     // One conflict retry before backing off: both branches in a short path.
     input: {

@@ -99,4 +99,64 @@ describe("a configuration section its manager refuses", () => {
     ]);
     w.actor.stop();
   });
+
+  // Every manager checks its section the same way (the StateManager took its settings unchecked,
+  // the controller its supervisor section): each field in the schema's bounds, the whole refused.
+  it.each([
+    [
+      "state",
+      "state",
+      { retryBaseMs: 5_000, retryCapMs: 2_000 },
+      "retryCapMs: must not be below retryBaseMs",
+    ],
+    [
+      "controller",
+      "supervisor",
+      { restartBaseMs: 5_000, restartCapMs: 2_000 },
+      "restartCapMs: must not be below restartBaseMs",
+    ],
+  ])(
+    "refused by %s (section %s): reported, the version not applied, the settings kept",
+    (source, key, section, why) => {
+      const w = world();
+      w.actor.start();
+      const settings = () =>
+        source === "controller"
+          ? w.actor.getSnapshot().context.settings
+          : (w.child(source) as AnyActorRef).getSnapshot().context.settings;
+      const before = settings();
+      w.services.config.setDocument(tenant, ns, deviceId, {
+        config: { pollIntervalMs: 10_000 },
+        [key]: section,
+      });
+      w.clock.advance(MINUTE);
+      expect(w.config()).toMatchObject({
+        version: null,
+        refused: { version: 1, sections: { [key]: why } },
+      });
+      expect(settings()).toEqual(before);
+      expect(w.alarms).toContainEqual({
+        type: "settings-refused",
+        severity: "warning",
+        source,
+        details: { section: key, error: why },
+      });
+      w.actor.stop();
+    },
+  );
+
+  it("takes a section the StateManager and the controller accept", () => {
+    const w = world();
+    w.actor.start();
+    w.services.config.setDocument(tenant, ns, deviceId, {
+      config: { pollIntervalMs: 10_000 },
+      state: { debounceMs: 500 },
+      supervisor: { restartCapMs: 20_000 },
+    });
+    w.clock.advance(MINUTE);
+    expect(w.config()).toMatchObject({ version: 1, refused: null });
+    expect((w.child("state") as AnyActorRef).getSnapshot().context.settings.debounceMs).toBe(500);
+    expect(w.actor.getSnapshot().context.settings.restartCapMs).toBe(20_000);
+    w.actor.stop();
+  });
 });
