@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, assign, sendParent, setup } from "xstate";
 import { ESCALATION_FILE } from "../managers/controller/device.js";
+import { SUPERVISOR_DEFAULTS } from "../managers/controller/machine.js";
 import { type ManagerSpec, startOrder } from "../managers/controller/spec.js";
 import { type PingEvent, pongFor, READY } from "../managers/supervision.js";
+import { createCompiledActor } from "../scripts/charts/adapt.js";
+import { SIMULATED_DEVICE } from "../simulations/device.js";
 import { startDevice } from "./support/device.js";
 
 const SECOND = 1000;
@@ -128,6 +131,46 @@ describe("controller: restart strategy", () => {
     expect(d.board.resets).toEqual([]);
     child(d, "probe")!.send({ type: "CRASH" });
     expect(d.board.resets).toEqual(["supervisor-escalation"]);
+  });
+});
+
+describe("controller: its board profile's supervisor section", () => {
+  it.each([
+    ["XState", undefined],
+    ["the compiled runtime", createCompiledActor],
+  ])("runs the defaults when the schema refuses it, and logs and alarms why (%s)", (_, create) => {
+    // Each bound kept, the relation broken: a cap below the base.
+    const d = startDevice({
+      supervisor: { restartBaseMs: 5_000, restartCapMs: 1_000 },
+      createActor: create as never,
+    });
+    d.actor.start();
+    d.clock.advance(MINUTE);
+    expect(d.actor.getSnapshot().context.settings).toEqual(SUPERVISOR_DEFAULTS);
+    const why = "board profile: restartCapMs: must not be below restartBaseMs; the defaults run";
+    expect(d.logsOf("controller")).toContainEqual({
+      level: "error",
+      msg: `settings refused: ${why}`,
+    });
+    expect(d.services.alarms.alarms(SIMULATED_DEVICE.deviceId)).toContainEqual(
+      expect.objectContaining({
+        type: "settings-refused",
+        source: "controller",
+        details: { section: "supervisor", error: why },
+      }),
+    );
+    // Not a configuration version: the ConfigManager has nothing refused.
+    expect(d.child("config")!.getSnapshot().context.refused).toBeNull();
+  });
+
+  it("is taken when the schema accepts it", () => {
+    const d = startDevice({ supervisor: { restartCapMs: 20_000 } });
+    d.actor.start();
+    expect(d.actor.getSnapshot().context.settings).toEqual({
+      ...SUPERVISOR_DEFAULTS,
+      restartCapMs: 20_000,
+    });
+    expect(d.logsOf("controller").filter((l) => l.level === "error")).toEqual([]);
   });
 });
 

@@ -122,11 +122,14 @@ export interface ControllerEffects {
 
 export const SUPERVISOR_DEFAULTS: SupervisorSettings = settingsDefaults(supervisorSettings);
 
-/** The supervisor settings `changes` make of `current`, or `current` when they are refused. */
-function supervisorFrom(current: SupervisorSettings, changes: unknown): SupervisorSettings {
-  if (changes === undefined) return current;
-  const merged = mergeSettings(current, changes, supervisorSettings);
-  return "error" in merged ? current : merged.settings;
+const settingsOrDefaults = (start: ReturnType<typeof startingSettings>) =>
+  "error" in start ? SUPERVISOR_DEFAULTS : start.settings;
+
+/** The supervisor settings the board's profile makes of the defaults, or why it is refused. */
+function startingSettings(input: ControllerInput) {
+  return input.supervisor === undefined
+    ? { settings: SUPERVISOR_DEFAULTS }
+    : mergeSettings(SUPERVISOR_DEFAULTS, input.supervisor, supervisorSettings);
 }
 
 /** Reports held for one manager waiting for its restart, at most (the oldest go first). */
@@ -180,8 +183,8 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
   }).createMachine({
     id: "controller",
     context: ({ input }) => ({
-      // Settings the schema refuses at start leave the defaults; the table's managers report theirs.
-      settings: supervisorFrom(SUPERVISOR_DEFAULTS, input.supervisor),
+      // A profile's section the schema refuses leaves the defaults, and says so at entry.
+      settings: settingsOrDefaults(startingSettings(input)),
       restarts: {},
       restartsTotal: {},
       restartsInWindow: 0,
@@ -200,9 +203,23 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
       retained: [],
       held: {},
     }),
-    entry: enqueueActions(({ context, enqueue }) => {
+    entry: enqueueActions(({ context, event, enqueue }) => {
       enqueue({ type: "enableWatchdog", params: { timeoutMs: context.hardwareTimeoutMs } });
       for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec));
+      // Not SETTINGS_REFUSED: the profile is not a configuration version the ConfigManager holds.
+      const start = startingSettings((event as unknown as { input: ControllerInput }).input);
+      if ("error" in start) {
+        const error = `board profile: ${start.error}; the defaults run`;
+        enqueue({ type: "log", params: { level: "error", msg: `settings refused: ${error}` } });
+        // Delayed, so that it is routed once the controller has started (its first step is over).
+        enqueue.raise(
+          alarmEvent("settings-refused", "warning", "controller", {
+            section: SUPERVISOR_CONFIG_KEY,
+            error,
+          }),
+          { delay: 0 },
+        );
+      }
     }),
     initial: "supervising",
     on: {
