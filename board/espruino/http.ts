@@ -13,7 +13,7 @@
  * not exposed (`remoteAddress` is `unknown`). The port is the one asked for: the interpreter
  * cannot pick a free one.
  */
-import { parseHttpUrl } from "../../runtime/url.js";
+import { authorityOf, parseUrl } from "../../runtime/url.js";
 import { utf8Length } from "../../runtime/utf8.js";
 import type { Clock, Http, RequestHandler, ServedResponse, ServeOptions } from "../types.js";
 import { loadModule } from "./modules.js";
@@ -171,8 +171,9 @@ export function espruinoHttp(clock: Clock): Http {
         done(error, res);
       };
       const timer = clock.setTimeout(() => finish("timeout"), req.timeoutMs);
-      const url = parseHttpUrl(req.url);
-      if (url === null) {
+      const url = parseUrl(req.url);
+      // Espruino's `http` module speaks no TLS: an https service is refused here, plainly.
+      if (url === null || url.scheme !== "http") {
         clock.setTimeout(() => finish(`unsupported URL: ${req.url}`), 0);
         return cancel;
       }
@@ -180,7 +181,7 @@ export function espruinoHttp(clock: Clock): Http {
         if (module === null) module = loadModule<EspruinoHttp>("http");
         const body = req.body ?? "";
         const headers: Record<string, string> = Object.assign({}, req.headers, {
-          host: url.port === 80 ? url.host : `${url.host}:${url.port}`,
+          host: authorityOf(url),
           // Bytes, not characters: a body with non-ASCII text is longer on the wire.
           "content-length": String(utf8Length(body)),
         });

@@ -19,6 +19,7 @@
  * on a real network; a radio that is down fails the send with `network down`.
  */
 import { seededRandom } from "../../runtime/random.js";
+import { authorityOf, originOf, parseUrl } from "../../runtime/url.js";
 import { utf8Length } from "../../runtime/utf8.js";
 import type {
   Clock,
@@ -200,17 +201,17 @@ export class SimulatedNetwork {
   /** Serves `origin` (scheme, host, optional port) with `handler`, replacing any before it. */
   listen(origin: string, handler: HttpHandler): void {
     const target = parseUrl(origin);
-    if (target === undefined || target.path !== "/") throw new Error(`not an origin: ${origin}`);
+    if (target === null || target.path !== "/") throw new Error(`not an origin: ${origin}`);
     this.unlisten(origin);
-    this.servers.push({ origin: target.origin, handler });
+    this.servers.push({ origin: originOf(target), handler });
   }
 
   /** The server at `origin` goes away: new requests to it are refused. */
   unlisten(origin: string): void {
     const target = parseUrl(origin);
-    if (target === undefined) return;
+    if (target === null) return;
     for (let i = 0; i < this.servers.length; i++) {
-      if (this.servers[i].origin === target.origin) {
+      if (this.servers[i].origin === originOf(target)) {
         this.servers.splice(i, 1);
         return;
       }
@@ -289,9 +290,9 @@ export class SimulatedNetwork {
     };
 
     const target = parseUrl(req.url);
-    const server = target === undefined ? undefined : this.serverAt(target.origin);
+    const server = target === null ? undefined : this.serverAt(originOf(target));
     // Immediate failures still wait for the clock: `done` never runs inside `request()`.
-    if (target === undefined) later(() => fail(BAD_URL), 0);
+    if (target === null) later(() => fail(BAD_URL), 0);
     else if (!isLinkUp()) later(() => fail(NETWORK_DOWN), 0);
     // The SYN goes out and the reset comes back: one round trip.
     else if (server === undefined) later(() => fail(CONNECTION_REFUSED), 2 * latency);
@@ -299,7 +300,7 @@ export class SimulatedNetwork {
       const serviceReq: ServiceRequest = {
         method: req.method.toUpperCase(),
         path: target.path,
-        headers: lowerCaseHeaders(req.headers, { host: target.host }),
+        headers: lowerCaseHeaders(req.headers, { host: authorityOf(target) }),
         body: req.body ?? "",
         remoteAddress: address,
       };
@@ -383,46 +384,6 @@ export function jsonError(status: number, message: string): ServiceResponse {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ error: message }),
   };
-}
-
-export interface ParsedUrl {
-  /** `scheme://host[:port]`, lower case, default port left out: the key servers listen on. */
-  origin: string;
-  host: string;
-  /** From the first `/` or `?`, fragment dropped; `/` when empty. */
-  path: string;
-}
-
-/**
- * Splits an absolute http(s) URL by hand: the interpreter has no `URL`, its regex classes end
- * at the first `/`, and its `indexOf` misreports partial matches of longer needles, so this
- * compares slices and walks characters one at a time.
- */
-export function parseUrl(url: string): ParsedUrl | undefined {
-  let scheme: string;
-  let rest: string;
-  if (url.slice(0, 7).toLowerCase() === "http://") {
-    scheme = "http";
-    rest = url.slice(7);
-  } else if (url.slice(0, 8).toLowerCase() === "https://") {
-    scheme = "https";
-    rest = url.slice(8);
-  } else return undefined;
-  let end = 0;
-  while (end < rest.length && rest[end] !== "/" && rest[end] !== "?" && rest[end] !== "#") end++;
-  let host = rest.slice(0, end).toLowerCase();
-  if (host === "") return undefined;
-  const defaultPort = scheme === "http" ? ":80" : ":443";
-  if (host.slice(-defaultPort.length) === defaultPort) host = host.slice(0, -defaultPort.length);
-  let path = rest.slice(end);
-  for (let i = 0; i < path.length; i++) {
-    if (path[i] === "#") {
-      path = path.slice(0, i);
-      break;
-    }
-  }
-  if (path === "" || path[0] === "?") path = `/${path}`;
-  return { origin: `${scheme}://${host}`, host, path };
 }
 
 function lowerCaseHeaders(

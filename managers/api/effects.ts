@@ -41,6 +41,7 @@ import { exposition } from "../../runtime/prometheus.js";
 import { authorize, bearerToken, type Role } from "../../runtime/rbac.js";
 import { createRefusals } from "../../runtime/refusals.js";
 import { createRateLimiter } from "../../runtime/tokenBucket.js";
+import { pathOf } from "../../runtime/url.js";
 import { createVerifiedTokens } from "../../runtime/verifiedTokens.js";
 import type { HostPong } from "../controller/machine.js";
 import { deviceSummary } from "../controller/summary.js";
@@ -288,14 +289,6 @@ function signatureOf(token: string): string | undefined {
   return segments.length === 3 && segments[2] !== "" ? segments[2] : undefined;
 }
 
-/** The path without its query string. */
-function routePath(path: string): string {
-  for (let i = 0; i < path.length; i++) {
-    if (path[i] === "?") return path.slice(0, i);
-  }
-  return path;
-}
-
 /** A PUT or POST body: a JSON object, nothing, or why it is refused. */
 function parseBody(text: string): { body: Record<string, unknown> | null } | { error: string } {
   if (text === "") return { body: null };
@@ -416,7 +409,7 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
         });
 
         const handle = (req: ServedRequest, respond: (res: ServedResponse) => void) => {
-          const path = routePath(req.path);
+          const path = pathOf(req.path);
           const what = `${req.method} ${path.slice(0, 100)}`;
           const mutating = req.method === "PUT" || req.method === "POST";
           const header = req.headers.authorization;

@@ -6,6 +6,7 @@
 import type { ServiceRequest, ServiceResponse } from "../../board/sim/simulatedNetwork.js";
 
 import { jsonError } from "../../board/sim/simulatedNetwork.js";
+import { pathOf } from "../../runtime/url.js";
 
 export { jsonError };
 
@@ -36,8 +37,7 @@ export function jsonObject(req: ServiceRequest): Record<string, unknown> | undef
 
 /** The path without query string or trailing slash: what routes are matched on. */
 export function routeOf(req: ServiceRequest): string {
-  const query = req.path.indexOf("?");
-  const path = query < 0 ? req.path : req.path.slice(0, query);
+  const path = pathOf(req.path);
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 

@@ -31,6 +31,7 @@ import type {
   ServiceResponse,
 } from "../../board/sim/simulatedNetwork.js";
 import type { Clock } from "../../board/types.js";
+import { queryOf } from "../../runtime/url.js";
 import { Faults, withFaults } from "./faults.js";
 import { json, jsonError, jsonObject, methodNotAllowed, routeOf } from "./json.js";
 import { adminRefusal, checkBearer, coversDocument } from "./tokens.js";
@@ -411,20 +412,4 @@ function versionOf(header: string): number | undefined {
   const tag = header.trim().replace(/^W\//, "");
   if (!/^"\d{1,15}"$/.test(tag)) return undefined;
   return Number(tag.slice(1, -1));
-}
-
-function queryOf(path: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const start = path.indexOf("?");
-  if (start < 0) return out;
-  for (const pair of path.slice(start + 1).split("&")) {
-    const eq = pair.indexOf("=");
-    const name = eq < 0 ? pair : pair.slice(0, eq);
-    try {
-      out[decodeURIComponent(name)] = eq < 0 ? "" : decodeURIComponent(pair.slice(eq + 1));
-    } catch (_error) {
-      // A parameter that does not decode is treated as absent, and its check answers 400.
-    }
-  }
-  return out;
 }
