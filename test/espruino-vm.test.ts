@@ -42,7 +42,8 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
     expect(firstDifference(expected, trace.lines)).toBeNull();
   });
 
-  it("dist/espruino.js starts on a board without WiFi, says so, and throws nothing", async () => {
+  /** Starts the firmware on a board named `board` (Espruino's `process.env.BOARD`) with no Wifi module. */
+  async function startFirmware(board: string) {
     const out = capture();
     const errors: unknown[] = [];
     const timers: ReturnType<typeof setTimeout>[] = [];
@@ -51,7 +52,7 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
       console: out.console,
       getTime: () => performance.now() / 1000,
       E: { hwRand: () => 12345 },
-      process: { memory: () => ({ free: 1000, usage: 100 }) },
+      process: { memory: () => ({ free: 1000, usage: 100 }), env: { BOARD: board } },
       setTimeout: (fn: () => void, ms: number) => {
         const t = setTimeout(() => {
           try {
@@ -72,14 +73,26 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
     vm.runInContext(bundle("dist/espruino.js"), context);
     await new Promise((r) => setTimeout(r, 100));
     for (const t of timers) clearTimeout(t);
+    const logFile = storage.list(undefined, { sf: true }).find((n) => n.startsWith("log."))!;
+    return { errors, text: out.lines.join("\n"), flash: storage.open(logFile, "r").read(10_000) };
+  }
+
+  it("dist/espruino.js starts on a board without WiFi, says so, and throws nothing", async () => {
+    const { errors, text, flash } = await startFirmware("RASPBERRYPI_PICO");
     expect(errors).toEqual([]);
-    const text = out.lines.join("\n");
     expect(text).toContain("this firmware has no Wifi module");
     expect(text).toContain("this board has no WiFi radio: staying offline");
     // The same line went to flash, as JSON.
-    const logFile = storage.list(undefined, { sf: true }).find((n) => n.startsWith("log."))!;
-    expect(storage.open(logFile, "r").read(10_000)).toContain(
+    expect(flash).toContain(
       '"msg":"this board has no WiFi radio: staying offline","manager":"network"',
     );
+  });
+
+  it("dist/espruino.js on the Linux build takes the host's network as a wired link", async () => {
+    const { errors, text } = await startFirmware("LINUX");
+    expect(errors).toEqual([]);
+    expect(text).toContain("the host's network, as a wired link");
+    expect(text).toContain("connected after 1 attempt(s)");
+    expect(text).not.toContain("no WiFi radio");
   });
 });

@@ -4,8 +4,10 @@
  * `require("http")` and `require("dgram")` for the network, `require("Storage")` for flash,
  * `E.enableWatchdog`/`E.kickWatchdog` for the hardware watchdog and `E.reboot()` for a reset.
  *
- * Where the firmware has no Wifi module (the Linux and RP2040 builds), every connect answers
- * `no-radio` and the manager stays offline: nothing throws. Espruino throws on
+ * Where the firmware has no Wifi module, the link is fixed: on the Linux build its `http` and
+ * `dgram` are the host's sockets, so the link is up as a wired board's is (connects and probes
+ * succeed, it is never lost); on a board with no network at all (the RP2040 build) every connect
+ * answers `no-radio` and the manager stays offline. Nothing throws. Espruino throws on
  * `clearTimeout(undefined)` and clears every timer on `clearTimeout()`, so the clock guards both.
  * Every callback is delivered from a timer, never synchronously, as on every other board.
  */
@@ -31,7 +33,10 @@ declare const E: {
   enableWatchdog?: (timeoutSeconds: number, isAuto: boolean) => void;
   kickWatchdog?: () => void;
 };
-declare const process: { memory(): { free: number; usage: number } };
+declare const process: {
+  memory(): { free: number; usage: number };
+  env: { BOARD?: string };
+};
 
 const clock: Clock = {
   now: () => Math.floor(getTime() * 1000),
@@ -65,19 +70,22 @@ function loadWifiModule(): EspruinoWifi | null {
 
 const later = (fn: () => void) => clock.setTimeout(fn, 0);
 
-/** A radio that is not there: every operation answers `no-radio`. */
-const absentRadio: Wifi = {
-  connect: (_creds, done) => {
-    const timer = later(() => done("no-radio"));
+/** A link with no radio behind it: every connect and probe answers `answer`; never lost. */
+function fixedLink(answer: "no-radio" | null): Wifi {
+  const answerLater = (done: (error: string | null) => void) => {
+    const timer = later(() => done(answer));
     return () => clock.clearTimeout(timer);
-  },
-  disconnect: () => {},
-  probe: (done) => {
-    const timer = later(() => done("no-radio"));
-    return () => clock.clearTimeout(timer);
-  },
-  onLinkLost: () => () => {},
-};
+  };
+  return {
+    connect: (_creds, done) => answerLater(done),
+    disconnect: () => {},
+    probe: answerLater,
+    onLinkLost: () => () => {},
+  };
+}
+
+/** What carries the device's traffic: the radio, the host's network, or nothing. */
+export type Link = "radio" | "wired" | "none";
 
 function espruinoRadio(module: EspruinoWifi): Wifi {
   return {
@@ -118,13 +126,14 @@ export function createEspruinoBoard(
   deviceId: string,
   firmwareVersion: string,
 ): Board & {
-  hasRadio: boolean;
+  link: Link;
 } {
   const module = loadWifiModule();
+  const link: Link = module ? "radio" : process.env.BOARD === "LINUX" ? "wired" : "none";
   return {
     clock,
-    wifi: module ? espruinoRadio(module) : absentRadio,
-    hasRadio: module !== null,
+    wifi: module ? espruinoRadio(module) : fixedLink(link === "wired" ? null : "no-radio"),
+    link,
     http: espruinoHttp(clock),
     udp: espruinoUdp(clock),
     storage: espruinoStorage(),
