@@ -45,7 +45,8 @@ const services = readJson("services.json");
 const seed = Math.floor(board.random() * 4294967296);
 
 if (board.link === "wired") board.log("board: no Wifi module: the host's network, as a wired link");
-if (board.link === "none") board.log("board: this firmware has no Wifi module: the network stays down");
+if (board.link === "none")
+  board.log("board: this firmware has no Wifi module: the network stays down");
 
 /** What runs when `managers.json` names a manager that is not there or leaves out a dependency. */
 const CORE_MANAGERS = ["logger", "network", "auth", "config"];
