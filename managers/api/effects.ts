@@ -43,10 +43,15 @@ import { createRefusals } from "../../runtime/refusals.js";
 import { createRateLimiter } from "../../runtime/tokenBucket.js";
 import { pathOf } from "../../runtime/url.js";
 import { createVerifiedTokens } from "../../runtime/verifiedTokens.js";
+import type { AlarmsView } from "../alarms/view.js";
+import type { AuthView } from "../auth/view.js";
+import type { ConfigView } from "../config/view.js";
 import type { HostPong } from "../controller/machine.js";
 import { deviceSummary } from "../controller/summary.js";
 import type { AuditRecord } from "../logger/machine.js";
+import type { StateView } from "../state/view.js";
 import { logTo } from "../supervision.js";
+import { viewOf } from "../view.js";
 import type { ApiEffects, ApiSettings, ServerInput, ServerSettingsEvent } from "./machine.js";
 import { deviceMetrics } from "./metrics.js";
 
@@ -113,11 +118,6 @@ interface Method {
   run(call: Call): void;
 }
 
-function contextOf(system: ActorSystem<any>, id: string): Record<string, any> | undefined {
-  const ref = system.get(id) as AnyActorRef | undefined;
-  return ref ? (ref.getSnapshot() as { context?: Record<string, any> }).context : undefined;
-}
-
 function json(status: number, payload: unknown, headers?: Record<string, string>): ServedResponse {
   return {
     status,
@@ -179,7 +179,7 @@ export const ROUTES: Record<string, Record<string, Method>> = {
         const answer: Record<string, unknown> = {
           device: deviceSummary(s.system, ids, s.board, s.bootAt),
         };
-        const state = contextOf(s.system, "state");
+        const state = viewOf<StateView>(s.system, "state");
         if (state) {
           answer.state = {
             reported: state.reported,
@@ -195,7 +195,7 @@ export const ROUTES: Record<string, Record<string, Method>> = {
     GET: {
       role: "viewer",
       run: (call) => {
-        const config = contextOf(call.server.system, "config");
+        const config = viewOf<ConfigView>(call.server.system, "config");
         if (!config) return notRunning(call, "config");
         call.reply(200, {
           version: config.version,
@@ -210,7 +210,7 @@ export const ROUTES: Record<string, Record<string, Method>> = {
     GET: {
       role: "viewer",
       run: (call) => {
-        const alarms = contextOf(call.server.system, "alarms");
+        const alarms = viewOf<AlarmsView>(call.server.system, "alarms");
         if (!alarms) return notRunning(call, "alarms");
         call.reply(200, { alarms: alarms.buffer ?? [], counters: alarms.counters ?? {} });
       },
@@ -493,8 +493,9 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
             return reply(400, { error: "more than one Authorization header" });
           }
           const key = (board.storage.read(API_KEY_FILE) ?? "").trim();
-          const claims = contextOf(system, "auth")?.claims as
+          const claims = viewOf<AuthView>(system, "auth")?.claims as
             | { tenant?: unknown; ns?: unknown }
+            | null
             | undefined;
           const tenant = claims?.tenant;
           const ns = claims?.ns;

@@ -14,8 +14,15 @@ import type { ActorSystem, AnyActorRef } from "xstate";
 import type { Board } from "../../board/types.js";
 import type { MetricFamily, MetricSample } from "../../runtime/prometheus.js";
 import { stateName } from "../../runtime/stateName.js";
+import type { AlarmsView } from "../alarms/view.js";
+import type { AuthView } from "../auth/view.js";
+import type { ConfigView } from "../config/view.js";
 import type { ControllerContext } from "../controller/machine.js";
 import { loggerView } from "../logger/view.js";
+import type { NetworkView } from "../network/view.js";
+import { viewOf } from "../view.js";
+import type { WatchdogView } from "../watchdog/view.js";
+import type { ApiView } from "./view.js";
 
 export interface MetricsSource {
   system: ActorSystem<any>;
@@ -23,12 +30,6 @@ export interface MetricsSource {
   board: Pick<Board, "clock" | "info">;
   /** When the device started, on the board's clock. */
   bootAt: number;
-}
-
-/** A running manager's context, or undefined. */
-function contextOf(system: ActorSystem<any>, id: string): Record<string, any> | undefined {
-  const ref = system.get(id) as AnyActorRef | undefined;
-  return ref ? (ref.getSnapshot() as { context?: Record<string, any> }).context : undefined;
 }
 
 const isCount = (v: unknown): v is number => typeof v === "number" && v >= 0 && v < Infinity;
@@ -74,7 +75,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     ),
   );
 
-  const network = contextOf(system, "network");
+  const network = viewOf<NetworkView>(system, "network");
   if (network && isCount(network.connections) && isCount(network.attempts)) {
     out.push(
       family("device_network_connections_total", "counter", "WiFi connections made.", [
@@ -86,7 +87,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     );
   }
 
-  const watchdog = contextOf(system, "watchdog");
+  const watchdog = viewOf<WatchdogView>(system, "watchdog");
   if (watchdog && isCount(watchdog.missedTotal)) {
     out.push(
       family(
@@ -98,8 +99,9 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     );
   }
 
-  const alarms = contextOf(system, "alarms");
-  const counters = alarms?.counters as Record<string, unknown> | undefined;
+  const counters = viewOf<AlarmsView>(system, "alarms")?.counters as
+    | Record<string, unknown>
+    | undefined;
   if (counters) {
     const outcomes = ["raised", "deduplicated", "delivered", "dropped"];
     const samples: MetricSample[] = [];
@@ -126,7 +128,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     );
   }
 
-  const ota = contextOf(system, "ota");
+  const ota = viewOf<{ results?: Record<string, unknown> }>(system, "ota");
   if (ota) {
     const results = (ota.results ?? {}) as Record<string, unknown>;
     const samples: MetricSample[] = [];
@@ -139,7 +141,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     out.push(family("device_ota_results_total", "counter", "OTA updates by result.", samples));
   }
 
-  const api = contextOf(system, "api");
+  const api = viewOf<ApiView>(system, "api");
   if (api && isCount(api.rateLimited)) {
     out.push(
       family(
@@ -151,7 +153,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     );
   }
 
-  const config = contextOf(system, "config");
+  const config = viewOf<ConfigView>(system, "config");
   if (config && typeof config.version === "number") {
     out.push(
       family("device_config_version", "gauge", "The configuration version in force.", [
@@ -170,7 +172,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     ]),
   );
 
-  const auth = contextOf(system, "auth");
+  const auth = viewOf<AuthView>(system, "auth");
   if (auth && typeof auth.expiresAt === "number") {
     out.push(
       family(

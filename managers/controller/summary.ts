@@ -7,6 +7,8 @@
 import type { ActorSystem, AnyActorRef } from "xstate";
 import type { Board } from "../../board/types.js";
 import { stateName } from "../../runtime/stateName.js";
+import type { ConfigView } from "../config/view.js";
+import { viewOf } from "../view.js";
 
 export interface DeviceSummary {
   /** Each running manager's state, e.g. `{ network: "connected.idle" }`. */
@@ -32,17 +34,11 @@ export function deviceSummary(
   let configRefused: DeviceSummary["configRefused"];
   for (const id of ids) {
     const ref = system.get(id) as AnyActorRef | undefined;
-    if (!ref) continue;
-    const snapshot = ref.getSnapshot() as {
-      value: unknown;
-      context?: { version?: unknown; refused?: DeviceSummary["configRefused"] | null };
-    };
-    managers[id] = stateName(snapshot.value);
-    if (id === "config" && typeof snapshot.context?.version === "number") {
-      configVersion = snapshot.context.version;
-    }
-    if (id === "config" && snapshot.context?.refused) configRefused = snapshot.context.refused;
+    if (ref) managers[id] = stateName(ref.getSnapshot().value);
   }
+  const config = ids.indexOf("config") >= 0 ? viewOf<ConfigView>(system, "config") : undefined;
+  if (config && typeof config.version === "number") configVersion = config.version;
+  if (config?.refused) configRefused = config.refused;
   const summary: DeviceSummary = {
     managers,
     uptimeMs: board.clock.now() - bootAt,

@@ -3,8 +3,9 @@
  * rather than a read of it through `Record<string, any>`: the level it runs and the operator's
  * override, if any. Null when no logger runs.
  */
-import type { ActorSystem, AnyActorRef } from "xstate";
+import type { ActorSystem } from "xstate";
 import type { LogLevel } from "../../runtime/log.js";
+import { viewOf } from "../view.js";
 import type { LoggerContext } from "./machine.js";
 
 export interface LoggerView {
@@ -17,9 +18,8 @@ export interface LoggerView {
 }
 
 export function loggerView(system: ActorSystem<any>): LoggerView | null {
-  const logger = system.get("logger") as AnyActorRef | undefined;
-  if (!logger) return null;
-  const c = logger.getSnapshot().context as LoggerContext;
+  const c = viewOf<LoggerContext>(system, "logger");
+  if (!c) return null;
   return {
     level: c.level,
     overrideUntil: c.override ? c.override.until : null,
