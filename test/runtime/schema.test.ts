@@ -21,12 +21,12 @@ import {
   type Schema,
   type SchemaType,
   validate,
-} from "../runtime/schema";
-import { providedBy } from "../scripts/espruino/builtins.js";
-import { checkBundle, formatViolations } from "../scripts/espruino/gate.js";
-import { runFromStorage } from "../scripts/espruino/interpreter.js";
-import { lowerForEspruino } from "../scripts/espruino/pipeline.js";
-import { wifi } from "./fixtures/wifiSchema.js";
+} from "../../runtime/schema.js";
+import { providedBy } from "../../scripts/espruino/builtins.js";
+import { checkBundle, formatViolations } from "../../scripts/espruino/gate.js";
+import { runFromStorage } from "../../scripts/espruino/interpreter.js";
+import { lowerForEspruino } from "../../scripts/espruino/pipeline.js";
+import { wifi } from "../fixtures/wifiSchema.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const ajvWithDefaults = new Ajv({ allErrors: true, strict: false, useDefaults: true });
@@ -1121,7 +1121,7 @@ const espruinoBin = process.env.ESPRUINO_BIN;
 
 describe("on the real Espruino interpreter (ESPRUINO_BIN)", () => {
   if (!espruinoBin) {
-    console.warn("schema.test.ts: SKIPPED the Espruino check: ESPRUINO_BIN is not set.");
+    console.warn("runtime/schema.test.ts: SKIPPED the Espruino check: ESPRUINO_BIN is not set.");
     it.skip("SKIPPED: ESPRUINO_BIN is not set, so nothing ran on the interpreter", () => {});
     return;
   }
