@@ -15,14 +15,8 @@ import { base64urlEncode } from "../../runtime/base64url.js";
 import { sha256 } from "../../runtime/sha256.js";
 import { requestJson } from "../httpJson.js";
 import type { AlarmSeverity } from "../supervision.js";
-import {
-  type AlarmEffects,
-  alarmProblem,
-  type BufferedAlarm,
-  type DeliverInput,
-  MAX_ALARM_NAME,
-  type StoredAlarms,
-} from "./machine.js";
+import { alarmProblem, type BufferedAlarm, MAX_ALARM_NAME } from "./ledger.js";
+import type { AlarmEffects, DeliverInput, StoredAlarms } from "./machine.js";
 
 export const ALARMS_FILE = "alarms.json";
 /** Where an unreadable buffer file is copied, for whoever investigates. */

@@ -5,7 +5,8 @@
  */
 import type { ManagerFactory } from "../manager.js";
 import { alarmEffects } from "./effects.js";
-import { createAlarmMachine, keyPrefix } from "./machine.js";
+import { keyPrefix } from "./ledger.js";
+import { createAlarmMachine } from "./machine.js";
 
 export const alarms: ManagerFactory = (d) => ({
   id: "alarms",

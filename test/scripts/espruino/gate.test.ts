@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { providedBy } from "../scripts/espruino/builtins.js";
-import { checkBundle, formatViolations, type Violation } from "../scripts/espruino/gate.js";
-import { renameEspruinoKeywords } from "../scripts/espruino/renameKeywords.js";
+import { providedBy } from "../../../scripts/espruino/builtins.js";
+import { checkBundle, formatViolations, type Violation } from "../../../scripts/espruino/gate.js";
+import { renameEspruinoKeywords } from "../../../scripts/espruino/renameKeywords.js";
 
 interface Case {
   code: string;
@@ -334,7 +334,7 @@ describe("the provided list", () => {
 });
 
 describe("check-espruino CLI", () => {
-  const root = fileURLToPath(new URL("..", import.meta.url));
+  const root = fileURLToPath(new URL("../../..", import.meta.url));
   const run = (cwd: string, args: string[]) =>
     spawnSync(
       join(root, "node_modules/.bin/tsx"),
