@@ -89,7 +89,7 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
   });
 
   it("dist/espruino.js on the Linux build takes the host's network as a wired link", async () => {
-    const { errors, text } = await startFirmware("LINUX");
+    const { errors, text } = await startFirmware("LINUX32");
     expect(errors).toEqual([]);
     expect(text).toContain("the host's network, as a wired link");
     expect(text).toContain("connected after 1 attempt(s)");

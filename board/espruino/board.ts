@@ -129,7 +129,9 @@ export function createEspruinoBoard(
   link: Link;
 } {
   const module = loadWifiModule();
-  const link: Link = module ? "radio" : process.env.BOARD === "LINUX" ? "wired" : "none";
+  // Every Linux build's board file is named from `LINUX` (`LINUX`, a measuring `LINUX32`...).
+  const linux = (process.env.BOARD || "").slice(0, 5) === "LINUX";
+  const link: Link = module ? "radio" : linux ? "wired" : "none";
   return {
     clock,
     wifi: module ? espruinoRadio(module) : fixedLink(link === "wired" ? null : "no-radio"),
