@@ -16,24 +16,25 @@ const run = (code: string) => new Function(`var out = []; ${code}; return out;`)
 describe("inlineConstants", () => {
   const program = `
     var RUNNING = 1, NEGATIVE = -2, ON = true, NONE = null, BIG = 4294967296;
-    var NAME = "logger";
+    var NAME = "logger", ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     var counter = 0;
-    function step() { counter += RUNNING; return { RUNNING, NEGATIVE, ON, NONE, BIG, NAME }; }
+    function step() { counter += RUNNING; return { RUNNING, NEGATIVE, ON, NONE, BIG, NAME, A: ALPHABET[3] }; }
     out.push(step(), counter, typeof RUNNING);
   `;
 
-  it("writes numbers, booleans and null where they are read, and drops their names", () => {
+  it("writes numbers, booleans, null and short strings where they are read, and drops their names", () => {
     const code = inline(program);
-    for (const name of ["RUNNING", "NEGATIVE", "ON", "NONE", "BIG"]) {
+    for (const name of ["RUNNING", "NEGATIVE", "ON", "NONE", "BIG", "NAME"]) {
       expect(code).not.toMatch(new RegExp(`\\b${name}\\s*=`));
     }
     expect(code).toContain("RUNNING: 1");
     expect(code).toContain("BIG: 4294967296");
+    expect(code).toContain('NAME: "logger"');
   });
 
-  it("keeps strings and variables assigned again", () => {
+  it("keeps long strings and variables assigned again", () => {
     const code = inline(program);
-    expect(code).toMatch(/NAME = "logger"/);
+    expect(code).toMatch(/ALPHABET = "ABC/);
     expect(code).toMatch(/counter = 0/);
   });
 

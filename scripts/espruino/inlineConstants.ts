@@ -3,19 +3,26 @@
  * name at the top level of the program is a variable for as long as it runs, and a constant's
  * value another (a string, a number beyond 32 bits): about 130 constants of the firmware
  * (`NOT_STARTED = 0`, `RETRY_CAP_MS = 3e5`, ...) cost a variable or two each. Written in the
- * code instead, a number costs nothing: code run from Storage stays in flash.
+ * code instead, a number costs nothing (code run from Storage stays in flash) and a string only
+ * while something holds it.
  *
- * Only top-level bindings whose one initial value is a number, a boolean or null, never assigned
- * again, are inlined. Strings are left alone: a string a constant holds is shared by everything
- * that keeps it, an inlined one would be a copy for each. esbuild inlines constants only across
- * modules and in modules without imports, so most of the firmware's were still variables.
+ * Only top-level bindings whose one initial value is a number, a boolean, null or a short string,
+ * never assigned again, are inlined. A string a constant holds is shared by everything that keeps
+ * it, an inlined one is a copy for each: for a name of a few characters (`"xstate.init"`,
+ * `"config.lkg"`) the copy costs what the shared value did, while a long one (a 64-character
+ * alphabet read in a loop) stays a constant. esbuild inlines constants only across modules and in
+ * modules without imports, so most of the firmware's were still variables.
  */
 import type { types as BabelTypes, PluginObj } from "@babel/core";
+
+/** The longest string inlined: two of the board's variables. */
+const MAX_INLINED_STRING = 24;
 
 export function inlineConstants({ types: t }: { types: typeof BabelTypes }): PluginObj {
   const isValue = (node: BabelTypes.Node | null | undefined): node is BabelTypes.Expression =>
     !!node &&
     (t.isNumericLiteral(node) ||
+      (t.isStringLiteral(node) && node.value.length <= MAX_INLINED_STRING) ||
       t.isBooleanLiteral(node) ||
       t.isNullLiteral(node) ||
       (t.isUnaryExpression(node, { operator: "-" }) && t.isNumericLiteral(node.argument)));
