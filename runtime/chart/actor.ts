@@ -208,17 +208,35 @@ export class System {
   }
 }
 
-/** A machine's snapshot, shaped as XState's; methods on the prototype cost no memory. */
+/**
+ * A machine's snapshot, shaped as XState's; methods on the prototype cost no memory, and `error`
+ * is a property only when there is one (reading it gives `undefined` either way).
+ */
 export class MachineSnapshot {
+  status: string;
+  value: unknown;
+  context: any;
+  children: Record<string, Actor>;
+  _chart: Chart;
+  _leaf: number;
+  declare error: unknown;
   constructor(
-    public status: string,
-    public value: unknown,
-    public context: any,
-    public children: Record<string, Actor>,
-    public error: unknown,
-    public _chart: Chart,
-    public _leaf: number,
-  ) {}
+    status: string,
+    value: unknown,
+    context: any,
+    children: Record<string, Actor>,
+    error: unknown,
+    chart: Chart,
+    leaf: number,
+  ) {
+    this.status = status;
+    this.value = value;
+    this.context = context;
+    this.children = children;
+    if (error !== undefined) this.error = error;
+    this._chart = chart;
+    this._leaf = leaf;
+  }
 
   hasTag(tag: string): boolean {
     return this._leaf >= 0 && hasTag(this._chart, this._leaf, tag);
@@ -242,6 +260,17 @@ function matchesValue(parent: unknown, child: unknown): boolean {
   return true;
 }
 
+/**
+ * A callback actor's snapshot: XState's has `output` and `error` too, always `undefined` but
+ * for the error of a failed actor; here they are properties only when they hold something.
+ */
+function callbackSnapshot(status: string, input: unknown, error: unknown): any {
+  const snapshot: any = { status };
+  if (input !== undefined) snapshot.input = input;
+  if (error !== undefined) snapshot.error = error;
+  return snapshot;
+}
+
 function errorSnapshot(previous: any, error: unknown): any {
   if (previous instanceof MachineSnapshot) {
     return new MachineSnapshot(
@@ -254,42 +283,48 @@ function errorSnapshot(previous: any, error: unknown): any {
       previous._leaf,
     );
   }
-  return Object.assign({}, previous, { status: "error", error });
+  return callbackSnapshot("error", previous.input, error);
 }
 
+/**
+ * An actor holds as few properties as it can: on a board each costs a variable or more, for as
+ * long as the actor lives. So the fields below are declared only, and exist while they have
+ * something to hold: an empty mailbox, no observers, a step's working state at rest, a system id
+ * or an input never given are no properties at all; flags are numbers (a boolean is a variable
+ * more); the session id is made from its number when read; and `send` is the prototype's, not a
+ * bound copy per actor.
+ */
 export class Actor implements ChartHost {
   id: string;
-  sessionId: string;
-  systemId: string | undefined;
   system: System;
-  _parent: Actor | undefined;
+  logic: Logic;
   _processingStatus = NOT_STARTED;
   _snapshot: any;
-  logic: Logic;
-  /** The mailbox, whether it is open, the actions waiting for the step's end. */
-  private _mq: any[] = [];
-  private _ma = false;
-  private _deferred: Array<() => void> = [];
-  private _observers: Observer[] = [];
-  private _listeners: Record<string, Array<(event: any) => void>> = {};
-  private _input: unknown;
-  /** A macrostep's working state: context, active leaf, children, event, raised events. */
-  private _c: any;
-  private _l = -1;
-  private _ch: Record<string, Actor> = {};
-  private _e: any;
-  private _q: any[] = [];
-  private _st = "active";
-  private _err: unknown;
-  private _dirty = false;
+  /** The session's number (`sessionId` is made of it). */
+  private _n: number;
+  declare systemId: string | undefined;
+  declare _parent: Actor | undefined;
+  declare private _input: unknown;
+  /** The mailbox (while events wait), whether it is open, the actions waiting for the step's end. */
+  declare private _mq: any[] | undefined;
+  declare private _ma: 1 | undefined;
+  declare private _deferred: Array<() => void> | undefined;
+  declare private _observers: Observer[] | undefined;
+  declare private _listeners: Record<string, Array<(event: any) => void>> | undefined;
+  /** A machine's context, active leaf, children; its status when no longer active, its error. */
+  declare private _c: any;
+  declare private _l: number;
+  declare private _ch: Record<string, Actor>;
+  declare private _st: string | undefined;
+  declare private _err: unknown;
+  /** A macrostep's event, raised events and whether it changed the snapshot: only during one. */
+  declare private _e: any;
+  declare private _q: any[] | undefined;
+  declare private _dirty: 1 | undefined;
   /** A callback actor's receivers and the function that disposes of it. */
-  private _recv: Array<(event: any) => void> | undefined;
-  private _dispose: (() => void) | undefined;
-  /**
-   * Children named by sends in the entry actions of the node being entered (see `n`). Declared
-   * only: the property exists while a node is entered, and an actor at rest holds none (a
-   * variable per actor on the device).
-   */
+  declare private _recv: Array<(event: any) => void> | undefined;
+  declare private _dispose: (() => void) | undefined;
+  /** Children named by sends in the entry actions of the node being entered (see `n`). */
   declare private _en: string[] | undefined;
 
   constructor(logic: unknown, options: ActorOptions & { parent?: Actor } = {}) {
@@ -299,24 +334,30 @@ export class Actor implements ChartHost {
     const adapt = this.system.adapt;
     this.logic = adapt ? adapt(logic) : (logic as Logic);
     if (options.inspect && !parent) this.system.inspect(options.inspect);
-    this.sessionId = `x:${this.system.sessions++}`;
+    this._n = this.system.sessions++;
     this.id = options.id === undefined ? this.sessionId : options.id;
-    this._parent = parent;
-    this._input = options.input;
-    this.send = this.send.bind(this);
+    if (parent) this._parent = parent;
+    if (options.input !== undefined) this._input = options.input;
     this.system._inspect({ type: "@xstate.actor", actorRef: this });
-    this.systemId = options.systemId;
-    if (this.systemId !== undefined) this.system._set(this.systemId, this);
+    if (options.systemId !== undefined) {
+      this.systemId = options.systemId;
+      this.system._set(options.systemId, this);
+    }
     try {
       this._snapshot = (this.logic as MachineLogic).chart
         ? this._initialSnapshot()
-        : { status: "active", output: undefined, error: undefined, input: this._input };
+        : callbackSnapshot("active", this._input, undefined);
     } catch (error) {
-      this._snapshot = { status: "error", output: undefined, error };
+      this._rest();
+      this._snapshot = callbackSnapshot("error", undefined, error);
     }
     if (this.systemId !== undefined && this._snapshot.status !== "active") {
       this.system._unregister(this);
     }
+  }
+
+  get sessionId(): string {
+    return `x:${this._n}`;
   }
 
   getSnapshot(): any {
@@ -333,21 +374,25 @@ export class Actor implements ChartHost {
 
   subscribe(next: Observer | ((snapshot: any) => void)): { unsubscribe(): void } {
     const observer = toObserver(next);
-    if (this._processingStatus !== STOPPED) this._observers.push(observer);
-    else if (this._snapshot.status === "error") {
+    if (this._processingStatus !== STOPPED) {
+      if (!this._observers) this._observers = [];
+      this._observers.push(observer);
+    } else if (this._snapshot.status === "error") {
       if (observer.error) observer.error(this._snapshot.error);
       else reportUnhandled(this._snapshot.error);
     }
     return {
       unsubscribe: () => {
-        const i = this._observers.indexOf(observer);
-        if (i >= 0) this._observers.splice(i, 1);
+        const observers = this._observers;
+        const i = observers ? observers.indexOf(observer) : -1;
+        if (i >= 0) (observers as Observer[]).splice(i, 1);
       },
     };
   }
 
   /** Listens to events the actor emits (`emit`); `*` hears them all. */
   on(type: string, handler: (event: any) => void): { unsubscribe(): void } {
+    if (!this._listeners) this._listeners = {};
     if (!this._listeners[type]) this._listeners[type] = [];
     const list = this._listeners[type];
     const wrapped = (event: any) => handler(event);
@@ -383,7 +428,7 @@ export class Actor implements ChartHost {
       return this;
     }
     this._update(this._snapshot, init);
-    this._ma = true;
+    this._ma = 1;
     this._flush();
     return this;
   }
@@ -411,21 +456,27 @@ export class Actor implements ChartHost {
   // The mailbox, as XState's: processed at once when open and idle, in order otherwise.
 
   private _enqueue(event: any): void {
-    this._mq.push(event);
-    if (this._mq.length === 1 && this._ma) this._flush();
+    // Events already waiting: the actor is busy with the first, or not open yet.
+    if (this._mq) this._mq.push(event);
+    else {
+      this._mq = [event];
+      if (this._ma) this._flush();
+    }
   }
 
   private _flush(): void {
     const queue = this._mq;
+    if (!queue) return;
     while (queue.length > 0) {
       this._process(queue[0]);
       queue.shift();
     }
+    if (this._mq === queue) delete this._mq;
   }
 
   /** Keeps only the event being processed, as XState's `Mailbox.clear`. */
   private _clearMailbox(): void {
-    if (this._mq.length > 1) this._mq.length = 1;
+    if (this._mq && this._mq.length > 1) this._mq.length = 1;
   }
 
   private _process(event: any): void {
@@ -433,6 +484,7 @@ export class Actor implements ChartHost {
     try {
       next = this._transition(event);
     } catch (error) {
+      this._rest();
       this._snapshot = errorSnapshot(this._snapshot, error);
       this._error(error);
       return;
@@ -446,19 +498,24 @@ export class Actor implements ChartHost {
 
   private _update(snapshot: any, event: any): void {
     this._snapshot = snapshot;
-    for (;;) {
-      const fn = this._deferred.shift();
-      if (!fn) break;
-      try {
-        fn();
-      } catch (error) {
-        this._deferred.length = 0;
-        this._snapshot = errorSnapshot(snapshot, error);
+    const deferred = this._deferred;
+    if (deferred) {
+      for (;;) {
+        const fn = deferred.shift();
+        if (!fn) break;
+        try {
+          fn();
+        } catch (error) {
+          deferred.length = 0;
+          this._snapshot = errorSnapshot(snapshot, error);
+        }
       }
+      if (this._deferred === deferred) delete this._deferred;
     }
-    if (this._snapshot.status === "active") {
-      for (let i = 0; i < this._observers.length; i++) {
-        const next = this._observers[i].next;
+    const observers = this._observers;
+    if (this._snapshot.status === "active" && observers) {
+      for (let i = 0; i < observers.length; i++) {
+        const next = observers[i].next;
         if (next) next(snapshot);
       }
     } else if (this._snapshot.status === "error") {
@@ -469,9 +526,9 @@ export class Actor implements ChartHost {
 
   private _error(error: unknown): void {
     this._stopProcedure();
-    const observers = this._observers;
-    this._observers = [];
-    this._listeners = {};
+    const observers = this._observers || [];
+    delete this._observers;
+    delete this._listeners;
     let reported = false;
     for (let i = 0; i < observers.length; i++) {
       const onError = observers[i].error;
@@ -492,23 +549,26 @@ export class Actor implements ChartHost {
     if (this._processingStatus !== RUNNING) return;
     this.system.cancelAll(this);
     this._clearMailbox();
-    this._mq = [];
-    this._ma = false;
+    delete this._mq;
+    delete this._ma;
     this._processingStatus = STOPPED;
     this.system._unregister(this);
   }
 
   private _complete(): void {
-    for (let i = 0; i < this._observers.length; i++) {
-      const complete = this._observers[i].complete;
+    const observers = this._observers || [];
+    for (let i = 0; i < observers.length; i++) {
+      const complete = observers[i].complete;
       if (complete) complete();
     }
-    this._observers = [];
-    this._listeners = {};
+    delete this._observers;
+    delete this._listeners;
   }
 
   private _emit(event: any): void {
-    const handlers = (this._listeners[event.type] || []).concat(this._listeners["*"] || []);
+    const listeners = this._listeners;
+    if (!listeners) return;
+    const handlers = (listeners[event.type] || []).concat(listeners["*"] || []);
     for (let i = 0; i < handlers.length; i++) {
       try {
         handlers[i](event);
@@ -543,7 +603,7 @@ export class Actor implements ChartHost {
       },
       emit: (event) => this._emit(event),
     });
-    this._dispose = typeof disposer === "function" ? (disposer as () => void) : undefined;
+    if (typeof disposer === "function") this._dispose = disposer as () => void;
   }
 
   // ---- Transitions -------------------------------------------------------------------------
@@ -551,7 +611,6 @@ export class Actor implements ChartHost {
   private _transition(event: any): any {
     if (!(this.logic as MachineLogic).chart) return this._callbackTransition(event);
     this._q = [];
-    this._dirty = false;
     if (event.type === STOP) {
       this._stopChildren(event);
       this._st = "stopped";
@@ -572,10 +631,10 @@ export class Actor implements ChartHost {
   private _callbackTransition(event: any): any {
     if (event.type === STOP) {
       const dispose = this._dispose;
-      this._recv = undefined;
-      this._dispose = undefined;
+      delete this._recv;
+      delete this._dispose;
       if (dispose) dispose();
-      return Object.assign({}, this._snapshot, { status: "stopped", error: undefined });
+      return callbackSnapshot("stopped", this._snapshot.input, undefined);
     }
     const receivers = this._recv;
     if (receivers) for (let i = 0; i < receivers.length; i++) receivers[i](event);
@@ -595,6 +654,8 @@ export class Actor implements ChartHost {
           : c;
     }
     this._c = context;
+    this._l = -1;
+    this._ch = {};
     this._q = [];
     this._micro(0, init);
     this._settle(init);
@@ -605,18 +666,19 @@ export class Actor implements ChartHost {
   private _settle(event: any): void {
     let eventless = true;
     let current = event;
-    while (this._st === "active") {
+    const raised = this._q as any[];
+    while (this._st === undefined) {
       let k: number = eventless ? this._select(current, true) : -1;
       const took = k >= 0;
       if (!took) {
-        if (this._q.length === 0) break;
-        current = this._q.shift();
+        if (raised.length === 0) break;
+        current = raised.shift();
         k = this._select(current);
       }
       const changed = this._micro(k, current);
       eventless = took ? changed : true;
     }
-    if (this._st !== "active") this._stopChildren(current);
+    if (this._st !== undefined) this._stopChildren(current);
   }
 
   /** The transition the event (or, `always`, no event) takes, deepest active node first. */
@@ -636,16 +698,24 @@ export class Actor implements ChartHost {
     if (k < 0) return false;
     const chart = (this.logic as MachineLogic).chart;
     const leaf = this._l;
-    this._dirty = false;
+    delete this._dirty;
     this._e = event;
     chart.r(2 * chart.p.length + k, this);
-    return this._dirty || leaf !== this._l;
+    return this._dirty === 1 || leaf !== this._l;
+  }
+
+  /** Drops a step's working state, once the step is over. */
+  private _rest(): void {
+    delete this._e;
+    delete this._q;
+    delete this._dirty;
   }
 
   private _commit(): MachineSnapshot {
     const chart = (this.logic as MachineLogic).chart;
+    this._rest();
     return new MachineSnapshot(
-      this._st,
+      this._st || "active",
       this._l >= 0 ? stateValue(chart, this._l) : {},
       this._c,
       this._ch,
@@ -738,10 +808,11 @@ export class Actor implements ChartHost {
   /** Runs `fn` now when started, else when `start()` runs the initial state's actions. */
   private _exec(fn: () => void): void {
     if (this._processingStatus === RUNNING) fn();
-    else this._deferred.push(fn);
+    else this._defer(fn);
   }
 
   private _defer(fn: () => void): void {
+    if (!this._deferred) this._deferred = [];
     this._deferred.push(fn);
   }
 
@@ -784,7 +855,7 @@ export class Actor implements ChartHost {
           }
         }
         this._c = Object.assign({}, this._c, partial);
-        this._dirty = true;
+        this._dirty = 1;
         return;
       }
       case "xstate.raise":
@@ -847,7 +918,7 @@ export class Actor implements ChartHost {
       delay = typeof named === "function" ? named(this._args(), params) : named;
     } else delay = this._value(delayRef, params);
     if (typeof delay !== "number") {
-      this._q.push(event);
+      (this._q as any[]).push(event);
       return;
     }
     const key = id === undefined ? `r${this.system.sessions++}` : id;
@@ -911,7 +982,7 @@ export class Actor implements ChartHost {
     const children = Object.assign({}, this._ch);
     children[id] = child as Actor;
     this._ch = children;
-    this._dirty = true;
+    this._dirty = 1;
     if (!child) return;
     const started = child;
     this._exec(() =>
@@ -926,7 +997,7 @@ export class Actor implements ChartHost {
     const children = Object.assign({}, this._ch);
     delete children[child.id];
     this._ch = children;
-    this._dirty = true;
+    this._dirty = 1;
     this._exec(() => {
       unregisterTree(this.system, child);
       if (child._processingStatus !== RUNNING) child._stop();
@@ -960,23 +1031,19 @@ let queue: unknown[] = [];
 
 /**
  * The `enqueue` every collector gets: one function object for the whole device rather than one
- * with eight closures per call. `enqueue.x(...)` queues what `x(...)` makes.
+ * with eight closures per call. `enqueue.x(...)` queues what `x(...)` makes. Written out, not made
+ * in a loop over the makers: a function made at run time keeps its scope, and the eight cost 169
+ * JsVars made so, 66 written out (code run from Storage costs less still).
  */
 const ENQUEUE: any = (action: unknown) => queue.push(action);
-const MAKERS: Record<string, (a?: any, b?: any, c?: any) => unknown> = {
-  assign,
-  cancel,
-  emit,
-  raise,
-  sendParent,
-  sendTo,
-  spawnChild,
-  stopChild,
-};
-Object.keys(MAKERS).forEach((name) => {
-  const make = MAKERS[name];
-  ENQUEUE[name] = (a: unknown, b: unknown, c: unknown) => queue.push(make(a, b, c));
-});
+ENQUEUE.assign = (a: unknown) => queue.push(assign(a));
+ENQUEUE.cancel = (a: any) => queue.push(cancel(a));
+ENQUEUE.emit = (a: unknown) => queue.push(emit(a));
+ENQUEUE.raise = (a: unknown, b: any) => queue.push(raise(a, b));
+ENQUEUE.sendParent = (a: unknown, b: any) => queue.push(sendParent(a, b));
+ENQUEUE.sendTo = (a: unknown, b: unknown, c: any) => queue.push(sendTo(a, b, c));
+ENQUEUE.spawnChild = (a: unknown, b: any) => queue.push(spawnChild(a, b));
+ENQUEUE.stopChild = (a: unknown) => queue.push(stopChild(a));
 
 export function createActor(logic: unknown, options?: ActorOptions): Actor {
   return new Actor(logic, options || {});

@@ -32,6 +32,7 @@ import {
   lazyDefinitions,
 } from "../charts/lazyDefinitions.js";
 import { checkBundle } from "./gate.js";
+import { inlineConstants } from "./inlineConstants.js";
 import { lowerLabels } from "./lowerLabels.js";
 import { renameEspruinoKeywords } from "./renameKeywords.js";
 
@@ -289,7 +290,7 @@ async function lowered(
         configFile: false,
         sourceType: "script",
         compact: false,
-        plugins: [lowerLabels],
+        plugins: program ? [lowerLabels, inlineConstants] : [lowerLabels],
       })
     : null;
   if (!unlabelled?.code) throw new Error(`babel produced nothing for ${entry}`);
