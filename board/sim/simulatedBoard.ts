@@ -11,6 +11,7 @@ import type { Board, Clock, Http, Udp } from "../types.js";
 import { FlashStorage } from "./flashStorage.js";
 import { SimulatedNetwork } from "./simulatedNetwork.js";
 import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
+import { crc32 } from "../../runtime/crc32.js";
 import { SimulatedWatchdog } from "./simulatedWatchdog.js";
 
 export interface SimulatedBoardOptions {
@@ -75,5 +76,6 @@ export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedB
       freeMemory: options.freeMemory,
     },
     log: options.log,
+    crc32,
   };
 }
