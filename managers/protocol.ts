@@ -28,6 +28,12 @@ export interface SetLevelReport {
   level: unknown;
 }
 
+/** The firmware the desired state asks for (`firmware: {version}`), for the OtaManager. */
+export interface FirmwareDesiredReport {
+  type: "FIRMWARE_DESIRED";
+  firmware: unknown;
+}
+
 export type Report =
   | PongEvent
   | AlarmEvent
@@ -37,6 +43,7 @@ export type Report =
   | ConfigUpdated
   | ReconnectRequest
   | SetLevelReport
+  | FirmwareDesiredReport
   | TimeSyncedReport
   | SettingsRefusedReport;
 
@@ -59,6 +66,7 @@ export const RECEIVERS: Record<ReportType, "routed" | "controller" | { observedO
   SETTINGS_REFUSED: "controller",
   RECONNECT: "routed",
   SET_LEVEL: "routed",
+  FIRMWARE_DESIRED: "routed",
   TIME_SYNCED: {
     observedOnly:
       "the time sync's effects correct the device's one wall clock themselves, so no manager needs telling: the report is each round's record (offset, delay, server) for the inspector and the trace",

@@ -38,6 +38,7 @@ import type { Board, ServedRequest, ServedResponse } from "../../board/types.js"
 import { decodeJwtUnverified } from "../../runtime/jwt.js";
 import { isLogLevel, type LogLevel } from "../../runtime/log.js";
 import { exposition } from "../../runtime/prometheus.js";
+import { stateName } from "../../runtime/stateName.js";
 import { authorize, bearerToken, type Role } from "../../runtime/rbac.js";
 import { createRefusals } from "../../runtime/refusals.js";
 import { createRateLimiter } from "../../runtime/tokenBucket.js";
@@ -88,6 +89,8 @@ interface Call {
   body: Record<string, unknown> | null;
   server: Server;
   reply(status: number, payload: unknown): void;
+  /** The verified token's subject; absent for a route anyone may call. */
+  caller?: string;
 }
 
 /** The running server's view of the device, shared by its routes. */
@@ -228,6 +231,39 @@ export const ROUTES: Record<string, Record<string, Method>> = {
           return notRunning(call, "alarms");
         }
         call.reply(202, { acknowledged: keys.length });
+      },
+    },
+  },
+  "/ota": {
+    GET: {
+      role: "viewer",
+      run: (call) => {
+        const ota = contextOf(call.server.system, "ota");
+        if (!ota) return notRunning(call, "ota");
+        const ref = call.server.system.get("ota") as AnyActorRef;
+        call.reply(200, {
+          state: stateName(ref.getSnapshot().value),
+          running: ota.running,
+          target: ota.target ? ota.target.version : null,
+          written: ota.written,
+          size: ota.target ? ota.target.size : null,
+          results: ota.results,
+          lastResult: ota.lastResult,
+          lastError: ota.lastError,
+          rolledBack: ota.rolledBack,
+        });
+      },
+    },
+    POST: {
+      role: "operator",
+      run: (call) => {
+        const ref = call.server.system.get("ota") as AnyActorRef | undefined;
+        if (!ref) return notRunning(call, "ota");
+        const state = stateName(ref.getSnapshot().value);
+        if (state !== "idle")
+          return call.reply(409, { error: `an update is under way (${state})` });
+        ref.send({ type: "CHECK", by: call.caller ?? "api" });
+        call.reply(202, { status: "checking" });
       },
     },
   },
@@ -531,7 +567,7 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
             if ("error" in parsed) return reply(400, { error: parsed.error });
             body = parsed.body;
           }
-          method.run({ req, body, server, reply });
+          method.run({ req, body, server, reply, caller: auth.subject });
         };
 
         /** What the transport answered itself (413, 431...) spends and counts like the rest. */

@@ -136,6 +136,20 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
       }
     }
     out.push(family("device_ota_results_total", "counter", "OTA updates by result.", samples));
+    if (typeof ota.running === "string" && ota.running !== "") {
+      out.push(
+        family("device_firmware_info", "gauge", "The firmware version running.", [
+          { labels: { version: ota.running }, value: 1 },
+        ]),
+      );
+    }
+    if (ota.target && isCount(ota.written)) {
+      out.push(
+        family("device_ota_bytes_written", "gauge", "Bytes of the update under way in flash.", [
+          { labels: { version: String(ota.target.version) }, value: ota.written },
+        ]),
+      );
+    }
   }
 
   const api = contextOf(system, "api");

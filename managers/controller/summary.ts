@@ -18,6 +18,8 @@ export interface DeviceSummary {
   configVersion: number | null;
   /** Present when a manager refused a section of the last configuration: which, and why. */
   configRefused?: { version: number | null; sections: Record<string, string> };
+  /** Present with the OtaManager: the version running and what became of the last update. */
+  ota?: { running: string; lastResult: string | null; lastError: string | null };
 }
 
 /** Reads the managers named in `ids` from `system`; a manager not running is left out. */
@@ -30,6 +32,7 @@ export function deviceSummary(
   const managers: Record<string, string> = {};
   let configVersion: number | null = null;
   let configRefused: DeviceSummary["configRefused"];
+  let ota: DeviceSummary["ota"];
   for (const id of ids) {
     const ref = system.get(id) as AnyActorRef | undefined;
     if (!ref) continue;
@@ -42,6 +45,7 @@ export function deviceSummary(
       configVersion = snapshot.context.version;
     }
     if (id === "config" && snapshot.context?.refused) configRefused = snapshot.context.refused;
+    if (id === "ota" && snapshot.context) ota = snapshot.context as unknown as DeviceSummary["ota"];
   }
   const summary: DeviceSummary = {
     managers,
@@ -51,5 +55,8 @@ export function deviceSummary(
     configVersion,
   };
   if (configRefused) summary.configRefused = configRefused;
+  if (ota) {
+    summary.ota = { running: ota.running, lastResult: ota.lastResult, lastError: ota.lastError };
+  }
   return summary;
 }

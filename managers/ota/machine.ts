@@ -159,8 +159,13 @@ export interface OtaEffects {
   verify: CallbackActorLogic<EventObject, { manifest: Manifest }>;
   /** Gives the slot its marker: `STAGED` or `FAILED`. */
   stage: CallbackActorLogic<EventObject, { manifest: Manifest }>;
-  /** On trial: `HEALTHY` once the managers required for readiness are ready, `REACHED` once the service answered. */
-  trialChecks: CallbackActorLogic<EventObject, { token: string | null; timeoutMs: number }>;
+  /** On trial: `HEALTHY` once every manager required for readiness is ready. */
+  watchHealth: CallbackActorLogic<EventObject, undefined>;
+  /** On trial, with a token: `REACHED` once the update service answered. */
+  reach: CallbackActorLogic<
+    EventObject,
+    { token: string | null; running: string; timeoutMs: number }
+  >;
   /** Marks the running slot good for good. */
   commit: () => void;
   /** Uses up the running slot's attempts, so the next boot loads the previous one. */
@@ -229,7 +234,8 @@ export function createOtaMachine(effects: OtaEffects) {
       download: effects.download,
       verify: effects.verify,
       stage: effects.stage,
-      trialChecks: effects.trialChecks,
+      watchHealth: effects.watchHealth,
+      reach: effects.reach,
     },
     actions: {
       log: logAction("ota"),
@@ -483,12 +489,27 @@ export function createOtaMachine(effects: OtaEffects) {
       rebooting: { tags: READY, entry: () => effects.reboot("ota") },
       trial: {
         tags: READY,
-        invoke: {
-          src: "trialChecks",
-          input: ({ context }) => ({
-            token: context.token,
-            timeoutMs: context.settings.requestTimeoutMs,
-          }),
+        invoke: { src: "watchHealth" },
+        initial: "reaching",
+        states: {
+          // Entered again with each token, which the first check of the service needs.
+          reaching: {
+            invoke: {
+              src: "reach",
+              input: ({ context }) => ({
+                token: context.token,
+                running: context.running,
+                timeoutMs: context.settings.requestTimeoutMs,
+              }),
+            },
+            on: {
+              TOKEN: {
+                target: "reaching",
+                reenter: true,
+                actions: assign({ token: ({ event }) => event.token }),
+              },
+            },
+          },
         },
         on: {
           HEALTHY: { actions: assign({ healthy: true }) },

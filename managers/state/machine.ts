@@ -75,6 +75,7 @@ export const STATE_DEFAULTS: StateSettings = {
  */
 export const DESIRED_EVENTS: Record<string, (value: unknown) => AnyEventObject> = {
   logLevel: (level) => ({ type: "SET_LEVEL", level }),
+  firmware: (firmware) => ({ type: "FIRMWARE_DESIRED", firmware }),
 };
 
 /** Any of the three requests failed: one event, so one list of transitions handles them all. */

@@ -13,7 +13,9 @@
  * Booted by the stub (`.boot0`, `runtime/bootSlots.ts`), it finds the stub's choice in the global
  * `BOOT`: in safe mode (no slot was ever committed) it runs only `SAFE_MANAGERS`; otherwise it
  * commits its slot once the controller has found every manager live for `COMMIT_AFTER_MS`, so a
- * firmware that cannot get that far is given up after `ATTEMPTS` boots.
+ * firmware that cannot get that far is given up after `ATTEMPTS` boots. When the OtaManager runs,
+ * it commits instead, once the managers required for readiness are ready and the update service
+ * answered (`managers/ota/machine.ts`).
  *
  * With a file `inspect.on` in Storage, every inspection event is printed on the console too, one
  * compact JSON line each (`runtime/inspectLine.ts`), for `npm run inspect-device`; without it no
@@ -62,7 +64,9 @@ const setup: DeviceSetup = {
     configUrl: services.configUrl || "http://config.local",
     alarmsUrl: services.alarmsUrl || "http://alarms.local",
     stateUrl: services.stateUrl || "http://state.local",
+    updatesUrl: services.updatesUrl,
   },
+  boot,
   timesync: services.ntpServers ? { servers: services.ntpServers } : undefined,
   observeLog: (notice) => {
     if (notice.kind === "written") board.log(notice.line.slice(0, -1));
@@ -101,7 +105,8 @@ device.start();
 
 /** Healthy this long (every manager answering its pings) before the slot is committed. */
 const COMMIT_AFTER_MS = 30_000;
-if (boot?.slot && !boot.safe) {
+// With the OtaManager running, committing is its job, gated on readiness and the update service.
+if (boot?.slot && !boot.safe && !device.system.get("ota")) {
   const slot = boot.slot;
   const check = setInterval(() => {
     if (!liveness(device.getSnapshot()).live) return;
