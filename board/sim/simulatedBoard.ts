@@ -6,12 +6,13 @@
  * It holds no Node API itself (the trace bundle runs it inside Espruino); what differs between
  * hosts, such as free memory and where console lines go, is passed in.
  */
+
+import { crc32 } from "../../runtime/crc32.js";
 import { seededRandom } from "../../runtime/random.js";
 import type { Board, Clock, Http, Udp } from "../types.js";
 import { FlashStorage } from "./flashStorage.js";
 import { SimulatedNetwork } from "./simulatedNetwork.js";
 import { type RadioOptions, SimulatedRadio } from "./simulatedRadio.js";
-import { crc32 } from "../../runtime/crc32.js";
 import { SimulatedWatchdog } from "./simulatedWatchdog.js";
 
 export interface SimulatedBoardOptions {

@@ -38,9 +38,9 @@ import type { Board, ServedRequest, ServedResponse } from "../../board/types.js"
 import { decodeJwtUnverified } from "../../runtime/jwt.js";
 import { isLogLevel, type LogLevel } from "../../runtime/log.js";
 import { exposition } from "../../runtime/prometheus.js";
-import { stateName } from "../../runtime/stateName.js";
 import { authorize, bearerToken, type Role } from "../../runtime/rbac.js";
 import { createRefusals } from "../../runtime/refusals.js";
+import { stateName } from "../../runtime/stateName.js";
 import { createRateLimiter } from "../../runtime/tokenBucket.js";
 import { createVerifiedTokens } from "../../runtime/verifiedTokens.js";
 import type { HostPong } from "../controller/machine.js";
