@@ -364,7 +364,7 @@ export function createOtaMachine(effects: OtaEffects) {
             target: "preparing",
             actions: assign({ target: ({ event }) => event.manifest, written: 0, wanted: null }),
           },
-          UP_TO_DATE: { target: "idle", actions: assign({ lastError: null, wanted: null }) },
+          UP_TO_DATE: { target: "idle", actions: assign({ wanted: null }) },
           REFUSED: {
             target: "idle",
             actions: ["refused", assign({ wanted: null })],
