@@ -155,7 +155,8 @@ export interface Storage {
    * Writes `data` at `offset` of a file made by `create`, programming only unwritten (0xFF)
    * bytes, so no erase happens and a power cut loses at most the bytes being written. False,
    * with nothing written, when a byte there is already written with another value or the data
-   * runs past the file's end.
+   * runs past the file's end. At offset 0 every other byte must be unwritten too: Espruino
+   * writes there by making the file anew (an erase), so only a file's first write may land there.
    */
   writeAt(name: string, data: string, offset: number): boolean;
   /** Reclaims the space of erased files (Espruino's `compact`); slow, never mid-download. */

@@ -70,6 +70,13 @@ export function espruinoStorage(): Storage {
         const was = old.charCodeAt(i);
         if (was !== 0xff && was !== data.charCodeAt(i)) return false;
       }
+      // A write at 0 makes the file anew (erasing it): only over a file still unwritten.
+      if (offset === 0) {
+        return (
+          !/[^\xff]/.test(flash.read(name, data.length) as string) &&
+          attempt(() => flash.write(name, data, 0, size))
+        );
+      }
       return attempt(() => flash.write(name, data, offset));
     },
     compact: () => flash.compact(),

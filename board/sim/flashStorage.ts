@@ -97,6 +97,8 @@ export class FlashStorage implements Storage {
   writeAt(name: string, data: string, offset: number): boolean {
     const old = this.read(name);
     if (old === undefined || offset < 0 || offset + data.length > old.length) return false;
+    // As on the device, where a write at 0 makes the file anew: only over an unwritten file.
+    if (offset === 0 && /[^\xff]/.test(old.slice(data.length))) return false;
     for (let i = 0; i < data.length; i++) {
       const was = old.charCodeAt(offset + i);
       if (was !== 0xff && was !== data.charCodeAt(i)) return false;
