@@ -268,6 +268,7 @@ describe("controller: the table of managers", () => {
       "watchdog",
       "timesync",
       "state",
+      "ota",
     ]);
   });
 
