@@ -8,9 +8,9 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { FlashStorage } from "../board/sim/flashStorage.js";
+import { ROLLED_BACK_FILE, slotStorage } from "../managers/ota/release.js";
 import { readMarker } from "../runtime/bootSlots.js";
 import { openManifest } from "../runtime/otaManifest.js";
-import { slotStorage, ROLLED_BACK_FILE } from "../managers/ota/release.js";
 import { image, ns, otaWorld, tenant } from "./support/otaDevice.js";
 
 const SECOND = 1000;
@@ -57,7 +57,9 @@ describe("OTA", () => {
     expect(ota.results.rolledBack).toBe(1);
     expect(ota.rolledBack).toEqual(["3.0.0"]);
     expect(w.flash.read(ROLLED_BACK_FILE)).toBe("3.0.0\n");
-    expect(w.device.services.alarms.alarms().some((a: { type: string }) => a.type === "ota-rolledBack")).toBe(true);
+    expect(
+      w.device.services.alarms.alarms().some((a: { type: string }) => a.type === "ota-rolledBack"),
+    ).toBe(true);
     // Offered again at every check, refused every time, never booted.
     w.run(5 * MINUTE);
     expect(w.boots.length).toBe(4);
@@ -108,11 +110,15 @@ describe("OTA", () => {
   it("refuses a downgrade unless an admin marked it", () => {
     const w = updatedTo2();
     w.updates.publish(tenant, ns, { version: "1.5.0", image: image("1.5.0") });
-    w.device.services.state.setDesired(tenant, ns, w.device.board.info.deviceId, { firmware: { version: "1.5.0" } });
+    w.device.services.state.setDesired(tenant, ns, w.device.board.info.deviceId, {
+      firmware: { version: "1.5.0" },
+    });
     w.run(2 * MINUTE);
     expect(w.ota()!.context.lastError).toMatch(/1\.5\.0 is older than 2\.0\.0/);
     w.updates.publish(tenant, ns, { version: "1.5.0", image: image("1.5.0"), downgrade: true });
-    w.device.services.state.setDesired(tenant, ns, w.device.board.info.deviceId, { firmware: { version: "1.5.0", again: 1 } });
+    w.device.services.state.setDesired(tenant, ns, w.device.board.info.deviceId, {
+      firmware: { version: "1.5.0", again: 1 },
+    });
     w.run(5 * MINUTE);
     expect(w.ota()!.context.running).toBe("1.5.0");
   });
@@ -131,19 +137,29 @@ describe("signed manifests", () => {
   const sign = (text: string, k = key) => createHmac("sha256", k).update(text).digest("base64url");
 
   it("opens one signed with the device's key", () => {
-    expect(openManifest({ manifest, sig: sign(manifest) }, key, 1e6)).toMatchObject({ version: "2.0.0" });
+    expect(openManifest({ manifest, sig: sign(manifest) }, key, 1e6)).toMatchObject({
+      version: "2.0.0",
+    });
   });
 
   it("refuses a forged one: another key, an altered text, no signature", () => {
-    expect(openManifest({ manifest, sig: sign(manifest, "other") }, key, 1e6)).toBe("bad signature");
+    expect(openManifest({ manifest, sig: sign(manifest, "other") }, key, 1e6)).toBe(
+      "bad signature",
+    );
     const altered = manifest.replace("100", "101");
-    expect(openManifest({ manifest: altered, sig: sign(manifest) }, key, 1e6)).toBe("bad signature");
+    expect(openManifest({ manifest: altered, sig: sign(manifest) }, key, 1e6)).toBe(
+      "bad signature",
+    );
     expect(openManifest({ manifest }, key, 1e6)).toBe("not a signed manifest ({manifest, sig})");
   });
 
   it("names the first wrong field of a signed one", () => {
     const bad = manifest.replace('"chunkSize":1024', '"chunkSize":5');
-    expect(openManifest({ manifest: bad, sig: sign(bad) }, key, 1e6)).toBe("chunkSize: must be 64 to 4096");
-    expect(openManifest({ manifest, sig: sign(manifest) }, key, 50)).toBe("size: must be 1 to 50 bytes");
+    expect(openManifest({ manifest: bad, sig: sign(bad) }, key, 1e6)).toBe(
+      "chunkSize: must be 64 to 4096",
+    );
+    expect(openManifest({ manifest, sig: sign(manifest) }, key, 50)).toBe(
+      "size: must be 1 to 50 bytes",
+    );
   });
 });

@@ -98,7 +98,9 @@ describe("an update with the power cut at any write", () => {
     for (let op = 0; op < whole.ops; op++) {
       for (const bytes of [0, 37]) {
         const run = update({ op, bytes });
-        expect(run.w.ota()?.context.running, `cut at write ${op} after ${bytes} bytes`).toBe("2.0.0");
+        expect(run.w.ota()?.context.running, `cut at write ${op} after ${bytes} bytes`).toBe(
+          "2.0.0",
+        );
         expect(committedSlots(run.flash)).toContain("b");
       }
     }

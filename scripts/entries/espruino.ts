@@ -50,11 +50,11 @@ if (!board.hasRadio) board.log("board: this firmware has no Wifi module: the net
 
 /** What runs when `managers.json` names a manager that is not there or leaves out a dependency. */
 const CORE_MANAGERS = ["logger", "network", "auth", "config"];
-/** What safe mode runs: enough to be reached and fixed (the update manager joins with OTA). */
-const SAFE_MANAGERS = ["logger", "network", "api"];
+/** What safe mode runs: enough to be reached and fixed, by the API or by an update. */
+const SAFE_MANAGERS = ["logger", "network", "api", "auth", "ota"];
 const boot = (globalThis as unknown as { BOOT?: BootChoice }).BOOT;
 const chosen = boot?.safe ? SAFE_MANAGERS : readJson("managers.json");
-if (boot?.safe) board.log("board: SAFE MODE: running logger, network and api only");
+if (boot?.safe) board.log("board: SAFE MODE: running logger, network, api, auth and ota only");
 
 const setup: DeviceSetup = {
   seed,

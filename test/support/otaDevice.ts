@@ -26,7 +26,8 @@ export const { tenant, ns, deviceId } = SIMULATED_DEVICE;
 /** A firmware image of `size` bytes, every byte value included, different per version. */
 export function image(version: string, size = 5000): string {
   let out = `/* firmware ${version} */`;
-  for (let i = 0; out.length < size; i++) out += String.fromCharCode((i * 31 + version.length * 7) & 0xff);
+  for (let i = 0; out.length < size; i++)
+    out += String.fromCharCode((i * 31 + version.length * 7) & 0xff);
   return out.slice(0, size);
 }
 
@@ -35,7 +36,10 @@ export function flashFirstFirmware(flash: FlashStorage): void {
   const code = image("1.0.0");
   const slots = slotStorage(flash);
   flash.write(slotFile("a"), code);
-  flash.write(manifestFile("a"), JSON.stringify({ manifest: JSON.stringify({ version: "1.0.0" }), sig: "" }));
+  flash.write(
+    manifestFile("a"),
+    JSON.stringify({ manifest: JSON.stringify({ version: "1.0.0" }), sig: "" }),
+  );
   slots.write(markerFile("a"), markerHeader(1, code.length, crc32(code)), 0, MARKER_BYTES);
   chooseBoot(slots, crc32);
   commitSlot(slots, "a");
@@ -52,7 +56,12 @@ export function otaWorld(
   const clock = options.clock ?? new VirtualClock();
   const flash = options.flash ?? new FlashStorage({ capacityBytes: 256 * 1024 });
   if (flash.read(slotFile("a")) === undefined) flashFirstFirmware(flash);
-  let world: { services: ReturnType<typeof startDevice>["services"]; net: ReturnType<typeof startDevice>["net"] } | undefined;
+  let world:
+    | {
+        services: ReturnType<typeof startDevice>["services"];
+        net: ReturnType<typeof startDevice>["net"];
+      }
+    | undefined;
   const boots: Array<ReturnType<typeof chooseBoot>> = [];
   const start = () => {
     const boot = chooseBoot(slotStorage(flash), crc32);
