@@ -39,26 +39,26 @@ export class CutFlash extends FlashStorage {
     }
   }
 
-  read(name: string): string | undefined {
+  override read(name: string): string | undefined {
     return this.chip.read(name);
   }
 
-  write(name: string, data: string): boolean {
+  override write(name: string, data: string): boolean {
     this.op();
     return this.chip.write(name, data);
   }
 
-  append(name: string, data: string): boolean {
+  override append(name: string, data: string): boolean {
     this.op();
     return this.chip.write(name, (this.chip.read(name) ?? "") + data);
   }
 
-  create(name: string, size: number): boolean {
+  override create(name: string, size: number): boolean {
     this.op();
     return this.chip.write(name, "\xff", 0, size);
   }
 
-  writeAt(name: string, data: string, offset: number): boolean {
+  override writeAt(name: string, data: string, offset: number): boolean {
     this.op();
     const old = this.chip.read(name);
     if (old === undefined || offset + data.length > old.length) return false;
@@ -73,21 +73,21 @@ export class CutFlash extends FlashStorage {
     return this.chip.write(name, data, offset);
   }
 
-  erase(name: string): void {
+  override erase(name: string): void {
     this.op();
     if (this.cut) throw new PowerCut("power cut");
     this.chip.files.delete(name);
   }
 
-  list(prefix = ""): string[] {
+  override list(prefix = ""): string[] {
     return [...this.chip.files.keys()].filter((name) => name.startsWith(prefix));
   }
 
-  size(name: string): number {
+  override size(name: string): number {
     return this.chip.read(name)?.length ?? 0;
   }
 
-  freeBytes(): number {
+  override freeBytes(): number {
     return 1 << 30;
   }
 }
