@@ -7,10 +7,14 @@
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { loopbackHttp, serveOnLoopback } from "../board/node/loopbackHttp.js";
 import { FlashStorage } from "../board/sim/flashStorage.js";
+import type { HttpResponse } from "../board/types.js";
 import { ROLLED_BACK_FILE, slotStorage } from "../managers/ota/release.js";
 import { readMarker } from "../runtime/bootSlots.js";
 import { openManifest } from "../runtime/otaManifest.js";
+import { signToken } from "../simulations/services/tokens.js";
+import { UpdateServer } from "../simulations/services/updateServer.js";
 import { image, ns, otaWorld, tenant } from "./support/otaDevice.js";
 
 const SECOND = 1000;
@@ -161,5 +165,47 @@ describe("signed manifests", () => {
     expect(openManifest({ manifest, sig: sign(manifest) }, key, 50)).toBe(
       "size: must be 1 to 50 bytes",
     );
+  });
+});
+
+describe("the UpdateServer on a real socket", () => {
+  it("offers a signed manifest and serves the image's bytes by Range, byte for byte", async () => {
+    const clock = { now: () => 0, setTimeout, clearTimeout };
+    const key = "loopback-key";
+    const server = new UpdateServer({ clock, keyOf: (id) => (id === "dev-1" ? key : undefined) });
+    const bytes = image("2.0.0", 3000);
+    server.publish("t", "n", { version: "2.0.0", image: bytes, chunkSize: 1024 });
+    const token = signToken(
+      { sub: "dev-1", tenant: "t", ns: "n", roles: ["device"], iat: 0, exp: 3600 },
+      key,
+    );
+    const loop = await serveOnLoopback(server.handler);
+    const http = loopbackHttp();
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<HttpResponse>((resolve, reject) =>
+        http.request(
+          {
+            method: "GET",
+            url: loop.origin + path,
+            headers: Object.assign({ authorization: `Bearer ${token}` }, headers),
+            timeoutMs: 5000,
+          },
+          (error, res) => (error ? reject(new Error(error)) : resolve(res as HttpResponse)),
+        ),
+      );
+    try {
+      const offer = await get("/v1/releases/dev-1?running=1.0.0");
+      const m = openManifest(JSON.parse(offer.body), key, 1 << 20);
+      if (typeof m === "string") throw new Error(m);
+      expect(m).toMatchObject({ version: "2.0.0", size: 3000, chunkSize: 1024 });
+      const part = await get(m.path, { range: "bytes=1024-2047" });
+      expect(part.status).toBe(206);
+      expect(part.headers["content-range"]).toBe("bytes 1024-2047/3000");
+      expect(part.body).toBe(bytes.slice(1024, 2048));
+      const none = await get("/v1/releases/dev-1?running=2.0.0");
+      expect(none.status).toBe(204);
+    } finally {
+      await loop.close();
+    }
   });
 });
