@@ -257,7 +257,7 @@ if (flashed.problem) failures.push(`flash: ${flashed.problem}`);
 else console.log(`flash: ${flashed.summary}`);
 
 // 6. The budget, on a board's variables: `ESPRUINO_BOARD_BIN` is a 32-bit build with the
-// RP2040's layout and a fixed 12,000 variables (MEMORY.md). Every manager online for a minute
+// RP2040's layout and a fixed 12,000 variables (MEMORY.md). Every default manager online for a minute
 // (registered, configured, state reported, alarm delivered, clock synced) must fit in
 // `ONLINE_BUDGET`, must never have run short (the interpreter's error flags: its peak stayed under
 // the 12,000), and must not grow from that minute to the end of the soak.
@@ -283,6 +283,11 @@ if (!boardBin) {
       name: "firmware.js",
       files: {
         "device.key": "espruino-test-key",
+        // The default firmware: the managers a board runs unless it opts in to more (the
+        // OtaManager, which also needs Storage for a second slot, is such an opt-in).
+        "managers.json": JSON.stringify(
+          JSON.parse(readFileSync("board/profiles/linux.json", "utf8")).defaultManagers,
+        ),
         "services.json": JSON.stringify({
           discoveryUrl: servedForBudget.discovery,
           configUrl: servedForBudget.config,
