@@ -45,7 +45,8 @@ import {
 
 export interface OtaPlace {
   deviceId: string;
-  updatesUrl: string;
+  /** Absent: no update service; a trial then waits for the managers alone. */
+  updatesUrl?: string;
   /** What the boot stub chose; null without a stub (a simulation): slot `a`, committed. */
   boot: BootChoice | null;
   /** The managers the trial waits for: those required for readiness. */
@@ -123,6 +124,8 @@ export function otaEffects(
     }),
 
     check: fromCallback<any, CheckInput>(({ input, sendBack }) => {
+      if (!place.updatesUrl)
+        return sendBack({ type: "FAILED", error: "no update service configured" });
       let url = `${place.updatesUrl}/v1/releases/${place.deviceId}?running=${input.running}`;
       if (input.wanted) url += `&version=${input.wanted}`;
       return requestJson(
@@ -260,6 +263,8 @@ export function otaEffects(
 
     reach: fromCallback<any, { token: string | null; running: string; timeoutMs: number }>(
       ({ input, sendBack }) => {
+        // Nothing to reach: a device flashed without an update service commits on health alone.
+        if (!place.updatesUrl) return sendBack({ type: "REACHED" });
         if (input.token === null) return;
         let timer: unknown;
         let cancel = () => {};
@@ -287,7 +292,7 @@ export function otaEffects(
     ),
 
     commit: () => commitSlot(slots, running),
-    abandon: () => abandonSlot(slots, running),
+    abandon: () => !!readMarker(slots, spare)?.committed && abandonSlot(slots, running),
     reboot: (reason) => board.reset(reason),
   };
 }

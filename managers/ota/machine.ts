@@ -168,8 +168,11 @@ export interface OtaEffects {
   >;
   /** Marks the running slot good for good. */
   commit: () => void;
-  /** Uses up the running slot's attempts, so the next boot loads the previous one. */
-  abandon: () => void;
+  /**
+   * Uses up the running slot's attempts, so the next boot loads the previous one; false (nothing
+   * done) when there is no committed previous slot to go back to.
+   */
+  abandon: () => boolean;
   reboot: (reason: string) => void;
 }
 
@@ -546,9 +549,13 @@ export function createOtaMachine(effects: OtaEffects) {
               msg: `${context.running} failed its trial (${context.lastError}): back to the previous slot`,
             }),
           },
-          () => effects.abandon(),
-          () => effects.reboot("ota-rollback"),
+          () => {
+            if (effects.abandon()) effects.reboot("ota-rollback");
+          },
         ],
+        // The reboot ends the run on a board; with no committed slot to go back to (a first
+        // flash), the device carries on and the stub's attempts decide.
+        always: "idle",
       },
       rolledBack: {
         entry: ["reportRollback", "auditRollback"],

@@ -13,7 +13,7 @@ export const ota: ManagerFactory = (d) => ({
   logic: createOtaMachine(
     otaEffects(d.board, {
       deviceId: d.deviceId,
-      updatesUrl: d.setup.services.updatesUrl ?? "http://updates.invalid",
+      updatesUrl: d.setup.services.updatesUrl,
       boot: d.setup.boot ?? null,
       required: d.requiredIds,
     }),
