@@ -15,6 +15,7 @@ import { readMarker } from "../runtime/bootSlots.js";
 import { openManifest } from "../runtime/otaManifest.js";
 import { signToken } from "../simulations/services/tokens.js";
 import { UpdateServer } from "../simulations/services/updateServer.js";
+import { apiDevice } from "./support/apiDevice.js";
 import { image, ns, otaWorld, tenant } from "./support/otaDevice.js";
 
 const SECOND = 1000;
@@ -207,5 +208,31 @@ describe("the UpdateServer on a real socket", () => {
     } finally {
       await loop.close();
     }
+  });
+});
+
+describe("the device API's /ota", () => {
+  it("shows progress to a viewer, takes a check from an operator only, and audits it", () => {
+    const d = apiDevice();
+    d.actor.start();
+    d.clock.advance(10 * SECOND);
+    const viewer = d.token();
+    const operator = d.token({ roles: ["operator"] });
+    expect(d.call("POST", "/ota", { token: viewer, body: "{}" }).status).toBe(403);
+    const shown = d.call("GET", "/ota", { token: viewer });
+    expect(shown.status).toBe(200);
+    expect(shown.json).toMatchObject({ state: "idle", running: "0.1.0-sim", results: {} });
+    const asked = d.call("POST", "/ota", { token: operator, body: "{}" });
+    expect(asked.status).toBe(202);
+    expect(d.audit.some((r) => r.msg === "POST /ota" && r.result === "202")).toBe(true);
+    d.clock.advance(SECOND);
+    expect(d.call("GET", "/ota", { token: viewer }).json).toMatchObject({
+      state: "idle",
+      lastError: "no update service configured",
+    });
+    const metrics = d.call("GET", "/metrics", { token: viewer }).body;
+    expect(metrics).toContain('device_firmware_info{version="0.1.0-sim"} 1');
+    expect(metrics).toContain('device_manager_state{manager="ota",state="idle"} 1');
+    d.actor.stop();
   });
 });
