@@ -18,7 +18,6 @@ import "./support/fastCheckSeed.js";
 import { PowerCut } from "./support/espruinoFlash.js";
 import { image, ns, otaWorld, tenant } from "./support/otaDevice.js";
 
-
 /** A slot committed and intact: what the device can always fall back on. */
 function committedSlots(flash: CutFlash): string[] {
   const slots = slotStorage(flash);

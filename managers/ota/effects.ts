@@ -248,7 +248,7 @@ export function otaEffects(
       const ready = () => {
         for (let i = 0; i < place.required.length; i++) {
           const ref = system.get(place.required[i]) as AnyActorRef | undefined;
-          if (!ref || !ref.getSnapshot().hasTag("ready")) return false;
+          if (!ref?.getSnapshot().hasTag("ready")) return false;
         }
         return true;
       };
