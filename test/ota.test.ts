@@ -112,6 +112,24 @@ describe("OTA", () => {
     expect(flash.read("fw.a")).toBe(image("1.0.0"));
   });
 
+  it("keeps a desired version through failed checks, without checking in a loop", () => {
+    const w = otaWorld();
+    w.run(10 * SECOND);
+    w.updates.refuseCheckIns("1.0.0");
+    w.updates.publish(tenant, ns, { version: "2.0.0", image: image("2.0.0") });
+    w.device.services.state.setDesired(tenant, ns, w.device.board.info.deviceId, {
+      firmware: { version: "2.0.0" },
+    });
+    w.run(5 * MINUTE);
+    expect(w.ota()!.context.wanted).toBe("2.0.0");
+    expect(w.ota()!.context.lastError).toMatch(/503|unavailable/);
+    // The desired one, then one a minute on the schedule.
+    expect(w.updates.stats.checks).toBeLessThanOrEqual(7);
+    w.updates.refuseCheckIns(null);
+    w.run(3 * MINUTE);
+    expect(w.ota()!.context.running).toBe("2.0.0");
+  });
+
   it("refuses a downgrade unless an admin marked it", () => {
     const w = updatedTo2();
     w.updates.publish(tenant, ns, { version: "1.5.0", image: image("1.5.0") });

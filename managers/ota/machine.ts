@@ -242,6 +242,9 @@ export function createOtaMachine(effects: OtaEffects) {
     },
     actions: {
       log: logAction("ota"),
+      takeWanted: assign({
+        wanted: ({ event }) => (event as { firmware: { version: string } }).firmware.version,
+      }),
       takeSurvey: assign(({ event }) => {
         const survey = event as Survey;
         return {
@@ -263,8 +266,9 @@ export function createOtaMachine(effects: OtaEffects) {
     },
     guards: {
       canCheck: ({ context }) => context.networkUp && context.token !== null,
-      wantsUpdate: ({ context }) =>
-        context.wanted !== null && context.networkUp && context.token !== null,
+      // A check for the desired version is made when it arrives, and again with each new token
+      // while it is pending (a failed check keeps it): never in a loop of its own.
+      wantedPending: ({ context }) => context.wanted !== null && context.networkUp,
       isTrial: ({ event }) => (event as Survey).trial,
       wasRolledBack: ({ event }) => (event as Survey).rolledBackFrom !== null,
       resumes: ({ event }) => (event as Survey).resume !== null,
@@ -313,10 +317,7 @@ export function createOtaMachine(effects: OtaEffects) {
       NETWORK_UP: { actions: assign({ networkUp: true }) },
       NETWORK_DOWN: { actions: assign({ networkUp: false }) },
       // Kept whatever the state: taken up when the manager is next idle.
-      FIRMWARE_DESIRED: {
-        guard: "newWanted",
-        actions: assign({ wanted: ({ event }) => (event.firmware as { version: string }).version }),
-      },
+      FIRMWARE_DESIRED: { guard: "newWanted", actions: "takeWanted" },
     },
     states: {
       surveying: {
@@ -335,11 +336,6 @@ export function createOtaMachine(effects: OtaEffects) {
       },
       idle: {
         tags: READY,
-        always: {
-          guard: "wantsUpdate",
-          target: "checking",
-          actions: assign({ trigger: "desired" }),
-        },
         after: {
           checkInterval: [
             { guard: "canCheck", target: "checking", actions: assign({ trigger: "schedule" }) },
@@ -347,6 +343,22 @@ export function createOtaMachine(effects: OtaEffects) {
           ],
         },
         on: {
+          FIRMWARE_DESIRED: {
+            guard: "newWanted",
+            target: "checking",
+            actions: ["takeWanted", assign({ trigger: "desired" })],
+          },
+          TOKEN: [
+            {
+              guard: "wantedPending",
+              target: "checking",
+              actions: [
+                assign({ token: ({ event }) => event.token }),
+                assign({ trigger: "desired" }),
+              ],
+            },
+            { actions: assign({ token: ({ event }) => event.token }) },
+          ],
           CHECK: { target: "checking", actions: assign({ trigger: ({ event }) => event.by }) },
         },
       },
