@@ -35,8 +35,22 @@ export interface Manifest {
 export const MIN_CHUNK = 64;
 export const MAX_CHUNK = 4096;
 
-const VERSION = /^\d{1,6}(\.\d{1,6}){0,3}$/;
-const HEX64 = /^[0-9a-f]{64}$/;
+// Counted quantifiers (`\d{1,6}`) never match on Espruino 2v29 (the gate refuses them), nor do
+// quantified groups: lengths and parts are counted here instead.
+
+/** One to four dot-separated numbers of one to six digits each. */
+function isVersion(text: string): boolean {
+  const parts = text.split(".");
+  if (parts.length > 4) return false;
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i].length > 6 || !/^\d+$/.test(parts[i])) return false;
+  }
+  return true;
+}
+
+function isHex64(text: string): boolean {
+  return text.length === 64 && /^[0-9a-f]+$/.test(text);
+}
 
 /** The manifest, or why it is refused. */
 export function openManifest(
@@ -60,11 +74,11 @@ export function openManifest(
     return "manifest is not JSON";
   }
   if (!m || typeof m !== "object") return "manifest is not an object";
-  if (typeof m.version !== "string" || !VERSION.test(m.version)) return "version: not a version";
+  if (typeof m.version !== "string" || !isVersion(m.version)) return "version: not a version";
   if (!isInteger(m.size) || m.size < 1 || m.size > maxImageBytes) {
     return `size: must be 1 to ${maxImageBytes} bytes`;
   }
-  if (typeof m.sha256 !== "string" || !HEX64.test(m.sha256)) return "sha256: not 64 hex digits";
+  if (typeof m.sha256 !== "string" || !isHex64(m.sha256)) return "sha256: not 64 hex digits";
   if (!isInteger(m.chunkSize) || m.chunkSize < MIN_CHUNK || m.chunkSize > MAX_CHUNK) {
     return `chunkSize: must be ${MIN_CHUNK} to ${MAX_CHUNK}`;
   }

@@ -5,7 +5,8 @@
  * `E.enableWatchdog`/`E.kickWatchdog` for the hardware watchdog and `E.reboot()` for a reset.
  *
  * Where the firmware has no Wifi module (the Linux and RP2040 builds), every connect answers
- * `no-radio` and the manager stays offline: nothing throws. Espruino throws on
+ * `no-radio` and the manager stays offline: nothing throws. On the host's network (the Linux
+ * build, whose sockets are the host's: `hostNetwork`) the link is always up instead. Espruino throws on
  * `clearTimeout(undefined)` and clears every timer on `clearTimeout()`, so the clock guards both.
  * Every callback is delivered from a timer, never synchronously, as on every other board.
  */
@@ -115,16 +116,35 @@ function espruinoRadio(module: EspruinoWifi): Wifi {
 /** Hardware noise: seeds the managers' jitter and draws what must differ between boots. */
 const hardwareRandom = () => (E.hwRand() >>> 0) / 4294967296;
 
+/**
+ * The host's network, for a build without a radio whose sockets are the host's (the Linux
+ * build): there is nothing to join or lose, so a connect succeeds and a probe passes, and the
+ * managers that wait for the link (updates, time sync) run as on a board online.
+ */
+const hostLink: Wifi = {
+  connect: (_creds, done) => {
+    const timer = later(() => done(null));
+    return () => clock.clearTimeout(timer);
+  },
+  disconnect: () => {},
+  probe: (done) => {
+    const timer = later(() => done(null));
+    return () => clock.clearTimeout(timer);
+  },
+  onLinkLost: () => () => {},
+};
+
 export function createEspruinoBoard(
   deviceId: string,
   firmwareVersion: string,
+  options: { hostNetwork?: boolean } = {},
 ): Board & {
   hasRadio: boolean;
 } {
   const module = loadWifiModule();
   return {
     clock,
-    wifi: module ? espruinoRadio(module) : absentRadio,
+    wifi: module ? espruinoRadio(module) : options.hostNetwork ? hostLink : absentRadio,
     hasRadio: module !== null,
     http: espruinoHttp(clock),
     udp: espruinoUdp(clock),
