@@ -71,8 +71,15 @@ describe("bundles in a vm context holding only Espruino's built-ins", () => {
     });
     vm.runInContext(bundle("dist/espruino.js"), context);
     await new Promise((r) => setTimeout(r, 100));
+    // Tags survive the build's renaming of `_` members: the logger, writing, is ready (it was
+    // not, once, and so no manager ever looked ready on a device).
+    const ready = vm.runInContext(
+      'device.getSnapshot().children.logger.getSnapshot().hasTag("ready")',
+      context,
+    );
     for (const t of timers) clearTimeout(t);
     expect(errors).toEqual([]);
+    expect(ready).toBe(true);
     const text = out.lines.join("\n");
     expect(text).toContain("this firmware has no Wifi module");
     expect(text).toContain("this board has no WiFi radio: staying offline");

@@ -210,15 +210,34 @@ export class System {
 
 /** A machine's snapshot, shaped as XState's; methods on the prototype cost no memory. */
 export class MachineSnapshot {
+  status: string;
+  value: unknown;
+  context: any;
+  children: Record<string, Actor>;
+  error: unknown;
+  // Fields, not constructor parameter properties: the build renames `_` members (mangleProps),
+  // and parameter properties came out as string keys it does not rename, so `hasTag` read
+  // `undefined` on the device and every manager looked unready.
+  _chart: Chart;
+  _leaf: number;
+
   constructor(
-    public status: string,
-    public value: unknown,
-    public context: any,
-    public children: Record<string, Actor>,
-    public error: unknown,
-    public _chart: Chart,
-    public _leaf: number,
-  ) {}
+    status: string,
+    value: unknown,
+    context: any,
+    children: Record<string, Actor>,
+    error: unknown,
+    chart: Chart,
+    leaf: number,
+  ) {
+    this.status = status;
+    this.value = value;
+    this.context = context;
+    this.children = children;
+    this.error = error;
+    this._chart = chart;
+    this._leaf = leaf;
+  }
 
   hasTag(tag: string): boolean {
     return this._leaf >= 0 && hasTag(this._chart, this._leaf, tag);

@@ -357,6 +357,7 @@ export async function otaOnInterpreter(
   } finally {
     await (board as InterpreterBoard | null)?.kill();
     await served.close();
-    rmSync(cwd, { recursive: true, force: true });
+    if (process.env.OTA_DEBUG_KEEP) console.log(`KEPT ${cwd}`);
+    else rmSync(cwd, { recursive: true, force: true });
   }
 }
