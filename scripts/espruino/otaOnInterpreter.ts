@@ -22,7 +22,8 @@
  * 3. Power cuts: the flash as it was with v1 committed is put back, v2 offered again, and the
  *    process killed (SIGKILL) at a random moment of the update (seeded; the seed is printed);
  *    started again in the same folder it must boot a good slot (v1 committed or v2 staged, never
- *    safe mode or nothing) and go on to commit v2.
+ *    safe mode or nothing) and run with a committed slot in flash; after the last cut it must go
+ *    on to commit v2 by itself.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,7 +94,8 @@ let asked = 0;
 async function ask(board: InterpreterBoard, expression: string, ms = 10_000): Promise<unknown> {
   const tag = `ANSWER${++asked}`;
   board.type(`print("${tag} " + JSON.stringify(${expression}))`);
-  const answer = new RegExp(`(?:^|\\n)${tag} ([^\\r\\n]*)`);
+  // A whole line: the output may have arrived only in part.
+  const answer = new RegExp(`(?:^|\\n)${tag} ([^\\r\\n]*)\\r?\\n`);
   for (const until = Date.now() + ms; Date.now() < until; await sleep(200)) {
     const found = board.output().match(answer);
     if (found) return JSON.parse(found[1]);
@@ -144,6 +146,15 @@ async function bootLine(board: InterpreterBoard, ms = 30_000): Promise<string> {
 }
 
 /** What the console showed, its start and its end, without the test's own questions. */
+/** When the device logged a line matching `msg` (its own clock, from the JSON line's `ts`). */
+function loggedAt(board: InterpreterBoard, msg: RegExp): number | null {
+  for (const line of board.output().split("\n")) {
+    const ts = line.match(/"ts":"([^"]+)","level":"[a-z]+","msg":"([^"]*)"/);
+    if (ts && msg.test(ts[2])) return Date.parse(ts[1]);
+  }
+  return null;
+}
+
 const tail = (board: InterpreterBoard) => {
   const shown = board
     .output()
@@ -225,15 +236,32 @@ export async function otaOnInterpreter(
     say(`flashed ${V1}: the stub booted ${first}, the OtaManager committed it`);
     const updateStarted = Date.now();
     b = boot();
+    const again = await bootLine(b);
+    if (again !== "fw.a (committed)") {
+      await b.kill();
+      return fail(`v1 committed did not boot as such after a reset (${again}):\n${tail(b)}`);
+    }
     services.updates.publish(TENANT, NS, { version: V2, image: v2.code, chunkSize: CHUNK });
-    let code = await exitWithin(b, 300_000);
+    // When the last chunk was served: what follows until the reboot is hashing and staging.
+    let lastChunkAt = 0;
+    let chunksSeen = 0;
+    let code: number | null | "running" = "running";
+    for (const until = Date.now() + 300_000; code === "running" && Date.now() < until; ) {
+      code = await exitWithin(b, 250);
+      if (services.updates.stats.rangeRequests !== chunksSeen) {
+        chunksSeen = services.updates.stats.rangeRequests;
+        lastChunkAt = Date.now();
+      }
+    }
     if (code !== 1 || !/reset: ota/.test(b.output())) {
       await b.kill();
       return fail(`v2 was not downloaded and staged (exit ${code}):\n${tail(b)}`);
     }
     const { rangeRequests, bytesServed } = services.updates.stats;
+    const downloading = loggedAt(b, /^downloading /);
+    const staged = loggedAt(b, / staged: rebooting/);
     say(
-      `${V2} downloaded in ${rangeRequests} Range requests (${bytesServed} bytes), verified and staged ${Date.now() - updateStarted} ms after a cold start; E.reboot() ended the process with status ${code}`,
+      `${V2} downloaded in ${rangeRequests} Range requests (${bytesServed} bytes), verified and staged; from the cold start: download began at ${downloading === null ? "?" : downloading - updateStarted} ms, last chunk served at ${lastChunkAt - updateStarted} ms, staged at ${staged === null ? "?" : staged - updateStarted} ms (the SHA-256 of the slot, read back from flash); E.reboot() ended the process with status ${code}`,
     );
     b = boot();
     const second = await bootLine(b);
@@ -337,27 +365,36 @@ export async function otaOnInterpreter(
       b = boot();
       const after = await bootLine(b);
       const good = /^fw\.[ab] (\(committed\)|attempt [123])$/.test(after);
-      // Then it must get to v2 committed by itself, through its own reboots.
-      let end: OtaView | null = null;
-      for (const until = Date.now() + 240_000; Date.now() < until; ) {
+      // It runs: its OtaManager answers at the console, and a committed slot is still there.
+      // The last trial then lets it finish: v2 committed by itself, through its own reboots
+      // (the others stop here: the SHA-256 of the image on the interpreter takes about a minute).
+      const last = trial === options.trials;
+      let end = await otaUntil(b, (o) => o.state !== "surveying", 60_000);
+      const running = !!end && (committedIn(end, "a") || committedIn(end, "b"));
+      for (const until = Date.now() + 300_000; last && running && Date.now() < until; ) {
         end = await otaUntil(b, (o) => o.running === V2 && committedIn(o, "b"), until - Date.now());
         if (b.child.exitCode === null) break;
         b = boot();
         later.push(await bootLine(b));
       }
       const finished = end?.running === V2 && committedIn(end, "b");
+      const committed = ["a", "b"].filter((slot) => committedIn(end, slot)).join(", ");
       say(
-        `trial ${trial}: cut at ${cutAt} ms (booted ${before.join(", ")}); after the cut the stub booted ${after}${later.length > 0 ? `, then ${later.join(", ")}` : ""}; ${finished ? `${V2} committed` : `${V2} NOT committed (${JSON.stringify(end)})`}`,
+        `trial ${trial}: cut at ${cutAt} ms (booted ${before.join(", ")}); after the cut the stub booted ${after}${later.length > 0 ? `, then ${later.join(", ")}` : ""}; ${end ? `runs ${end.running} (${end.state}), committed: ${committed || "none"}` : "does not answer"}${last ? `; ${finished ? `${V2} committed` : `${V2} NOT committed`}` : ""}`,
       );
       if (!good) problems.push(`trial ${trial}: after a cut at ${cutAt} ms it booted ${after}`);
-      else if (!finished) problems.push(`trial ${trial}: ${V2} never committed:\n${tail(b)}`);
+      else if (!running) {
+        problems.push(
+          `trial ${trial}: not running with a committed slot (${JSON.stringify(end)}):\n${tail(b)}`,
+        );
+      } else if (last && !finished)
+        problems.push(`trial ${trial}: ${V2} never committed:\n${tail(b)}`);
       await b.kill();
     }
     return { problems };
   } finally {
     await (board as InterpreterBoard | null)?.kill();
     await served.close();
-    if (process.env.OTA_DEBUG_KEEP) console.log(`KEPT ${cwd}`);
-    else rmSync(cwd, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
   }
 }
