@@ -146,6 +146,21 @@ export interface Storage {
   /** Bytes in the file; 0 when absent. */
   size(name: string): number;
   freeBytes(): number;
+  /**
+   * Replaces the file with `size` unwritten (0xFF) bytes, to be filled by `writeAt`: a file
+   * written in pieces across reboots (a firmware image). False when the flash has no room.
+   */
+  create(name: string, size: number): boolean;
+  /**
+   * Writes `data` at `offset` of a file made by `create`, programming only unwritten (0xFF)
+   * bytes, so no erase happens and a power cut loses at most the bytes being written. False,
+   * with nothing written, when a byte there is already written with another value or the data
+   * runs past the file's end. At offset 0 every other byte must be unwritten too: Espruino
+   * writes there by making the file anew (an erase), so only a file's first write may land there.
+   */
+  writeAt(name: string, data: string, offset: number): boolean;
+  /** Reclaims the space of erased files (Espruino's `compact`); slow, never mid-download. */
+  compact(): void;
 }
 
 /**
@@ -191,6 +206,8 @@ export interface Board {
   entropy(): number;
   info: BoardInfo;
   log(line: string): void;
+  /** CRC-32 (IEEE) of a file's bytes: `E.CRC32` on the device, which the boot stub checks slots with. */
+  crc32(data: string): number;
 }
 
 /** The seams the later managers need; a board implements them as they arrive. */

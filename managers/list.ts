@@ -10,6 +10,7 @@ import { config } from "./config/manager.js";
 import { logger } from "./logger/manager.js";
 import type { ManagerFactory } from "./manager.js";
 import { network } from "./network/manager.js";
+import { ota } from "./ota/manager.js";
 import { state } from "./state/manager.js";
 import { timesync } from "./timesync/manager.js";
 import { watchdog } from "./watchdog/manager.js";
@@ -24,4 +25,5 @@ export const MANAGERS: Record<string, ManagerFactory> = {
   watchdog,
   timesync,
   state,
+  ota,
 };

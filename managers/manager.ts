@@ -21,6 +21,8 @@ export interface DeviceParts {
   wallClock: WallClock;
   /** Every manager of the table, filled in once the table is built (the summaries read them). */
   managerIds: readonly string[];
+  /** Those of them required for readiness, likewise. */
+  requiredIds: readonly string[];
 }
 
 export type ManagerFactory = (device: DeviceParts) => ManagerSpec;

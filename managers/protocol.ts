@@ -46,6 +46,12 @@ export interface LogLevelReport {
   level: LogLevel;
 }
 
+/** The firmware the desired state asks for (`firmware: {version}`), for the OtaManager. */
+export interface FirmwareDesiredReport {
+  type: "FIRMWARE_DESIRED";
+  firmware: unknown;
+}
+
 export type Report =
   | PongEvent
   | AlarmEvent
@@ -57,6 +63,7 @@ export type Report =
   | SetLevelReport
   | LogLevelOverride
   | LogLevelReport
+  | FirmwareDesiredReport
   | TimeSyncedReport
   | SettingsRefusedReport;
 
@@ -81,6 +88,7 @@ export const RECEIVERS: Record<ReportType, "routed" | "controller" | { observedO
   SET_LEVEL: "routed",
   LOG_LEVEL_OVERRIDE: "routed",
   LOG_LEVEL: "routed",
+  FIRMWARE_DESIRED: "routed",
   TIME_SYNCED: {
     observedOnly:
       "the time sync's effects correct the device's one wall clock themselves, so no manager needs telling: the report is each round's record (offset, delay, server) for the inspector and the trace",

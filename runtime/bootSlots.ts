@@ -29,6 +29,11 @@ export interface SlotStorage {
 }
 
 export const SLOTS = ["a", "b"];
+/**
+ * What this stub understands: a release whose manifest asks for a newer stub (`minBoot`) is
+ * refused by the OTA manager, since the stub that would load it is never rewritten.
+ */
+export const BOOT_STUB_VERSION = 1;
 /** Boots of an uncommitted slot before it is given up. */
 export const ATTEMPTS = 3;
 export const HEADER_BYTES = 40;
@@ -125,6 +130,19 @@ export function commitSlot(storage: SlotStorage, slot: string): boolean {
   const marker = readMarker(storage, slot);
   if (!marker) return false;
   if (!marker.committed) storage.write(markerFile(slot), "C", COMMIT_OFFSET);
+  return true;
+}
+
+/**
+ * Uses up the slot's remaining attempts (over unwritten bytes only), so the next boot falls
+ * back at once: for a firmware that is known bad (its health check failed), which retrying
+ * would only run again. True if the slot has a marker.
+ */
+export function abandonSlot(storage: SlotStorage, slot: string): boolean {
+  const marker = readMarker(storage, slot);
+  if (!marker) return false;
+  for (let i = marker.attempts; i < ATTEMPTS; i++)
+    storage.write(markerFile(slot), "A", HEADER_BYTES + i);
   return true;
 }
 

@@ -9,6 +9,11 @@
  * they lie in the input, so a call allocates only its 32-byte result (plus the UTF-8 bytes of a
  * string). Not reentrant, which a single-threaded interpreter without callbacks here allows.
  *
+ * `sha256Begin`/`sha256Text`/`sha256End` hash a message that arrives in pieces (a firmware image
+ * read from flash chunk by chunk, yielding between chunks): the stream keeps its own state and
+ * partial block, so other hashing (tokens) may run between its pieces; its text is taken byte
+ * by byte (each character's low 8 bits, as Storage holds binary data), not as UTF-8.
+ *
  * The round loop is written for an interpreter that re-reads the source on every step: rotations
  * inline, Ch as `g ^ (e & (f ^ g))` and Maj as `(a & b) | (c & (a | b))`, one fewer operation each.
  */
@@ -43,7 +48,7 @@ export function sha256(data: Uint8Array | string): Uint8Array {
   H[6] = 0x1f83d9ab;
   H[7] = 0x5be0cd19;
   const whole = n - (n % 64);
-  for (let offset = 0; offset < whole; offset += 64) compress(bytes, offset);
+  for (let offset = 0; offset < whole; offset += 64) compress(H, bytes, offset);
 
   TAIL.fill(0);
   const rest = n - whole;
@@ -61,12 +66,15 @@ export function sha256(data: Uint8Array | string): Uint8Array {
   TAIL[end - 3] = low >>> 16;
   TAIL[end - 2] = low >>> 8;
   TAIL[end - 1] = low;
-  compress(TAIL, 0);
-  if (end === 128) compress(TAIL, 64);
+  compress(H, TAIL, 0);
+  if (end === 128) compress(H, TAIL, 64);
+  return digestOf(H);
+}
 
+function digestOf(state: Int32Array): Uint8Array {
   const digest = new Uint8Array(32);
   for (let i = 0; i < 8; i++) {
-    const v = H[i];
+    const v = state[i];
     digest[i * 4] = v >>> 24;
     digest[i * 4 + 1] = v >>> 16;
     digest[i * 4 + 2] = v >>> 8;
@@ -75,8 +83,58 @@ export function sha256(data: Uint8Array | string): Uint8Array {
   return digest;
 }
 
-/** One 64-byte block at `offset` of `block` into the state H. */
-function compress(block: Uint8Array, offset: number): void {
+/** A message hashed in pieces: its state, its partial block and its length so far. */
+export interface Sha256Stream {
+  state: Int32Array;
+  block: Uint8Array;
+  length: number;
+}
+
+export function sha256Begin(): Sha256Stream {
+  const state = new Int32Array(8);
+  state.set([
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+  ]);
+  return { state, block: new Uint8Array(64), length: 0 };
+}
+
+/** Adds `text` (one byte per character) to the stream. */
+export function sha256Text(stream: Sha256Stream, text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const fill = stream.length % 64;
+    stream.block[fill] = text.charCodeAt(i);
+    stream.length++;
+    if (fill === 63) compress(stream.state, stream.block, 0);
+  }
+}
+
+/** The digest of everything added; the stream is done with. */
+export function sha256End(stream: Sha256Stream): Uint8Array {
+  const n = stream.length;
+  const fill = n % 64;
+  const block = stream.block;
+  block.fill(0, fill);
+  block[fill] = 0x80;
+  if (fill >= 56) {
+    compress(stream.state, block, 0);
+    block.fill(0);
+  }
+  const high = Math.floor(n / 0x20000000);
+  const low = (n * 8) % 0x100000000;
+  block[56] = high >>> 24;
+  block[57] = high >>> 16;
+  block[58] = high >>> 8;
+  block[59] = high;
+  block[60] = low >>> 24;
+  block[61] = low >>> 16;
+  block[62] = low >>> 8;
+  block[63] = low;
+  compress(stream.state, block, 0);
+  return digestOf(stream.state);
+}
+
+/** One 64-byte block at `offset` of `block` into `H` (the one-shot's state or a stream's). */
+function compress(H: Int32Array, block: Uint8Array, offset: number): void {
   for (let i = 0; i < 16; i++) {
     const o = offset + i * 4;
     W[i] = (block[o] << 24) | (block[o + 1] << 16) | (block[o + 2] << 8) | block[o + 3];

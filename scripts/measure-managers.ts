@@ -30,6 +30,7 @@ const WITH_DEPENDENCIES: Record<string, string[]> = {
   timesync: ["logger", "network"],
   alarms: ["logger"],
   api: ["logger"],
+  ota: ["logger", "network", "auth"],
 };
 
 const code = readFileSync("dist/espruino.js", "utf8");

@@ -18,7 +18,18 @@
  *    over its telnet console, then a cold start in the same folder must boot through the stub
  *    into slot A, register with ServiceDiscovery and serve the device API.
  *
- * Without `ESPRUINO_BIN` it says that it skipped and succeeds, so `npm test` runs anywhere.
+ * 6. The budget on a board's 12,000 variables, with `ESPRUINO_BOARD_BIN` (see below).
+ *
+ * 7. Over the air (`scripts/espruino/otaOnInterpreter.ts`): flashed with v1, the device takes v2
+ *    from the UpdateServer over Espruino's HTTP with Range, reboots into it (the Linux build's
+ *    `E.reboot()` ends the process; it is started again in the same folder) and commits it; a v3
+ *    that fails its health check is rolled back to v2, reported and never taken again; then the
+ *    process is killed at random moments of an update (`ESPRUINO_OTA_TRIALS` times, 10 by
+ *    default, at moments drawn from `ESPRUINO_OTA_SEED`, random by default; printed) and must
+ *    always boot a good slot and go on to commit.
+ *
+ * `ESPRUINO_ONLY=ota` runs section 7 alone. Without `ESPRUINO_BIN` it says that it skipped and
+ * succeeds, so `npm test` runs anywhere.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { serveUdpOnLoopback } from "../board/node/loopbackUdp.js";
@@ -31,6 +42,7 @@ import {
 } from "../simulations/services/index.js";
 import { flashAndBoot } from "./espruino/flashedBoot.js";
 import { runFromStorage } from "./espruino/interpreter.js";
+import { otaOnInterpreter } from "./espruino/otaOnInterpreter.js";
 import { firstDifference, parseTraceOutput } from "./espruino/trace.js";
 
 const bin = process.env.ESPRUINO_BIN;
@@ -49,6 +61,34 @@ for (const file of ["dist/espruino.js", "dist/espruino-trace.js"]) {
 }
 
 const failures: string[] = [];
+
+function finish(): never {
+  if (failures.length > 0) {
+    for (const f of failures) console.error(`test:espruino: FAILED: ${f}`);
+    process.exit(1);
+  }
+  console.log("test:espruino: passed on the real interpreter");
+  process.exit(0);
+}
+
+// 7. Over the air: v1 → v2 committed, v3 rolled back, power cuts at random moments.
+async function overTheAir(): Promise<void> {
+  const seed = Number(process.env.ESPRUINO_OTA_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const trials = Number(process.env.ESPRUINO_OTA_TRIALS ?? 10);
+  console.log(`ota: seed ${seed} (ESPRUINO_OTA_SEED=${seed} draws the same cuts)`);
+  const report = await otaOnInterpreter(bin as string, { seed, trials });
+  for (const problem of report.problems) failures.push(`ota: ${problem}`);
+}
+
+const only = process.env.ESPRUINO_ONLY;
+if (only !== undefined && only !== "ota") {
+  console.error(`test:espruino: ESPRUINO_ONLY=${only}: only "ota" can run alone`);
+  process.exit(1);
+}
+if (only === "ota") {
+  await overTheAir();
+  finish();
+}
 
 const traceRun = await runFromStorage({
   bin,
@@ -257,7 +297,7 @@ if (flashed.problem) failures.push(`flash: ${flashed.problem}`);
 else console.log(`flash: ${flashed.summary}`);
 
 // 6. The budget, on a board's variables: `ESPRUINO_BOARD_BIN` is a 32-bit build with the
-// RP2040's layout and a fixed 12,000 variables (MEMORY.md). Every manager online for a minute
+// RP2040's layout and a fixed 12,000 variables (MEMORY.md). Every default manager online for a minute
 // (registered, configured, state reported, alarm delivered, clock synced) must fit in
 // `ONLINE_BUDGET`, must never have run short (the interpreter's error flags: its peak stayed under
 // the 12,000), and must not grow from that minute to the end of the soak.
@@ -283,6 +323,11 @@ if (!boardBin) {
       name: "firmware.js",
       files: {
         "device.key": "espruino-test-key",
+        // The default firmware: the managers a board runs unless it opts in to more (the
+        // OtaManager, which also needs Storage for a second slot, is such an opt-in).
+        "managers.json": JSON.stringify(
+          JSON.parse(readFileSync("board/profiles/linux.json", "utf8")).defaultManagers,
+        ),
         "services.json": JSON.stringify({
           discoveryUrl: servedForBudget.discovery,
           configUrl: servedForBudget.config,
@@ -349,8 +394,5 @@ if (!boardBin) {
   }
 }
 
-if (failures.length > 0) {
-  for (const f of failures) console.error(`test:espruino: FAILED: ${f}`);
-  process.exit(1);
-}
-console.log("test:espruino: passed on the real interpreter");
+await overTheAir();
+finish();

@@ -23,7 +23,9 @@ import type { ControllerContext, SupervisorSettings } from "../managers/controll
 import type { ManagerSpec } from "../managers/controller/spec.js";
 import type { Identity, LoggerSettings } from "../managers/logger/machine.js";
 import type { NetworkContext, NetworkSettings } from "../managers/network/machine.js";
+import type { OtaSettings } from "../managers/ota/machine.js";
 import type { TimeSyncSettings } from "../managers/timesync/machine.js";
+import type { BootChoice } from "../runtime/bootSlots.js";
 import { stateName } from "../runtime/stateName.js";
 
 export { stateName };
@@ -50,6 +52,10 @@ export interface SimulatedDeviceOptions extends DeviceOptions {
   managers?: readonly string[];
   identity?: Partial<Identity>;
   radio?: RadioOptions;
+  /** What the boot stub chose (`chooseBoot` over the flash); absent: slot `a`, committed. */
+  boot?: BootChoice;
+  /** Update settings that differ from the defaults. */
+  ota?: Partial<OtaSettings>;
   /** The flash; pass the one of a previous run to simulate a reboot. */
   storage?: FlashStorage;
   /** Where the services are and how to reach them; nothing answers when absent. */
@@ -157,6 +163,8 @@ export function simulateDevice(options: SimulatedDeviceOptions) {
     api: options.api,
     timesync: options.timesync,
     managers: options.managers,
+    boot: options.boot,
+    ota: options.ota,
     observeLog: options.observeLog,
   });
   const specs = options.specs ? options.specs(board, table) : table;

@@ -15,6 +15,7 @@ import {
   type Services,
   STATE_ORIGIN,
   startServices,
+  UPDATE_ORIGIN,
 } from "./services/index.js";
 
 export interface WorldOptions extends Omit<SimulatedDeviceOptions, "services"> {
@@ -93,6 +94,7 @@ export function simulateWorld(options: WorldOptions) {
       configUrl: CONFIG_ORIGIN,
       alarmsUrl: ALARM_ORIGIN,
       stateUrl: STATE_ORIGIN,
+      updatesUrl: UPDATE_ORIGIN,
       http: (isLinkUp) => net.client(isLinkUp),
       udp: (isLinkUp) => net.udp(isLinkUp),
     },

@@ -311,6 +311,7 @@ describe("controller: the table of managers", () => {
       "watchdog",
       "timesync",
       "state",
+      "ota",
     ]);
   });
 

@@ -74,7 +74,11 @@ describe("npm run flash refuses", () => {
   it("a device file lacking fields, naming each", async () => {
     const lacking = file(
       "lacking.json",
-      JSON.stringify({ services: {}, apiKey: "api-secret-5678" }),
+      JSON.stringify({
+        services: {},
+        apiKey: "api-secret-5678",
+        ota: { commitTimeoutMs: -1, tries: 3 },
+      }),
     );
     const run = await flash([
       "--port",
@@ -85,7 +89,14 @@ describe("npm run flash refuses", () => {
       lacking,
     ]);
     expect(run.code).toBe(1);
-    for (const field of ["services.discoveryUrl", "services.alarmsUrl", "deviceKey", "wifi.ssid"]) {
+    for (const field of [
+      "services.discoveryUrl",
+      "services.alarmsUrl",
+      "deviceKey",
+      "wifi.ssid",
+      "ota.commitTimeoutMs (a positive whole number)",
+      "ota.tries (not one of",
+    ]) {
       expect(run.output).toContain(field);
     }
     expect(run.output).not.toContain("api-secret-5678");

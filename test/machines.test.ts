@@ -36,6 +36,7 @@ describe("exported statecharts", () => {
       "watchdog",
       "timesync",
       "state",
+      "ota",
     ]);
   });
 

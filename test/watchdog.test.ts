@@ -104,6 +104,7 @@ describe("watchdog: heartbeats", () => {
       freeMemory: expect.any(Number),
       firmwareVersion: "0.1.0-sim",
       configVersion: 1,
+      ota: { running: "0.1.0-sim", lastResult: null, lastError: null },
     });
     expect(managers).toMatchObject({ auth: "authenticated.fresh", watchdog: "beating" });
     expect(watchdog(d).context).toMatchObject({ heartbeats: 1, missed: 0, missedTotal: 0 });

@@ -30,6 +30,7 @@ declare function getTime(): number;
 declare const E: {
   hwRand(): number;
   reboot(): void;
+  CRC32(data: string): number;
   enableWatchdog?: (timeoutSeconds: number, isAuto: boolean) => void;
   kickWatchdog?: () => void;
 };
@@ -148,5 +149,7 @@ export function createEspruinoBoard(
     entropy: hardwareRandom,
     info: { deviceId, firmwareVersion, freeMemory: () => process.memory().free },
     log: (line) => console.log(line),
+    // Natively, as the boot stub checks slots: signed or not, the same number both ways.
+    crc32: (data) => E.CRC32(data),
   };
 }

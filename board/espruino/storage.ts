@@ -16,8 +16,9 @@ interface StorageFile {
 }
 
 interface EspruinoStorage {
-  read(name: string): string | undefined;
-  write(name: string, data: string): boolean;
+  read(name: string, offset?: number, length?: number): string | undefined;
+  write(name: string, data: string, offset?: number, size?: number): boolean;
+  compact(): void;
   erase(name: string): void;
   list(pattern?: RegExp, options?: { sf: boolean }): string[];
   getFree(): number;
@@ -58,5 +59,26 @@ export function espruinoStorage(): Storage {
       return plain !== undefined ? plain.length : appended(name).getLength();
     },
     freeBytes: () => flash.getFree(),
+    // 0xFF programs nothing: the file is made at its full size, every byte unwritten.
+    create: (name, size) => attempt(() => flash.write(name, "\xff", 0, size)),
+    writeAt: (name, data, offset) => {
+      const size = flash.read(name)?.length ?? 0;
+      if (offset < 0 || offset + data.length > size) return false;
+      // Flash only clears bits: a written byte that would change would be garbled, not changed.
+      const old = flash.read(name, offset, data.length) as string;
+      for (let i = 0; i < data.length; i++) {
+        const was = old.charCodeAt(i);
+        if (was !== 0xff && was !== data.charCodeAt(i)) return false;
+      }
+      // A write at 0 makes the file anew (erasing it): only over a file still unwritten.
+      if (offset === 0) {
+        return (
+          !/[^\xff]/.test(flash.read(name, data.length) as string) &&
+          attempt(() => flash.write(name, data, 0, size))
+        );
+      }
+      return attempt(() => flash.write(name, data, offset));
+    },
+    compact: () => flash.compact(),
   };
 }

@@ -112,10 +112,11 @@ export function loopbackHttp(isLinkUp: () => boolean = () => true): Http {
         });
         incoming.on("end", () => {
           if (!isLinkUp()) return fail(NETWORK_DOWN);
+          const resHeaders = flattenHeaders(incoming.headers);
           const res: HttpResponse = {
             status: incoming.statusCode ?? 0,
-            headers: flattenHeaders(incoming.headers),
-            body: Buffer.concat(chunks).toString("utf8"),
+            headers: resHeaders,
+            body: Buffer.concat(chunks).toString(encodingOf(resHeaders)),
           };
           if (close()) done(null, res);
         });
@@ -152,10 +153,20 @@ function writeAnswer(outgoing: http.ServerResponse, res: ServiceResponse): void 
       headers[lower] = res.headers[name];
     }
   }
-  const body = res.body ?? "";
-  headers["content-length"] = String(Buffer.byteLength(body));
+  const body = Buffer.from(res.body ?? "", encodingOf(headers));
+  headers["content-length"] = String(body.length);
   outgoing.writeHead(res.status, headers);
   outgoing.end(body);
+}
+
+/**
+ * Text travels as UTF-8; a body of bytes (`application/octet-stream`, a firmware image) as one
+ * byte a character, the binary strings Espruino's own HTTP hands out.
+ */
+function encodingOf(headers: Record<string, string>): "latin1" | "utf8" {
+  return (headers["content-type"] ?? "").indexOf("application/octet-stream") === 0
+    ? "latin1"
+    : "utf8";
 }
 
 /** A response written by hand on a socket Node's parser gave up on: JSON, as every answer. */

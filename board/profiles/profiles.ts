@@ -111,11 +111,16 @@ export function checkFit(profile: BoardProfile, input: FitInput): Fit {
       `the managers ${input.managers.join(", ")} need about ${jsVarsNeeded} JsVars (measured: ${vars} × ${budget.layoutFactor} for this board's variables); ${profile.title} has ${profile.jsVars}: choose fewer with --managers`,
     );
   }
+  // An update is written next to the firmware running: the OtaManager needs a second slot.
+  const slots = input.managers.indexOf("ota") >= 0 ? 2 : 1;
   const storageNeeded =
-    input.firmwareBytes + input.stubBytes + input.provisioningBytes + profile.storageReserveBytes;
+    slots * input.firmwareBytes +
+    input.stubBytes +
+    input.provisioningBytes +
+    profile.storageReserveBytes;
   if (storageNeeded > profile.storageBytes) {
     problems.push(
-      `the firmware (${input.firmwareBytes} bytes) with the boot stub, the provisioning files and ${profile.storageReserveBytes} bytes kept for logs needs ${storageNeeded} bytes of Storage; ${profile.title} has ${profile.storageBytes}`,
+      `the firmware (${input.firmwareBytes} bytes${slots === 2 ? ", twice: ota needs a second slot" : ""}) with the boot stub, the provisioning files and ${profile.storageReserveBytes} bytes kept for logs needs ${storageNeeded} bytes of Storage; ${profile.title} has ${profile.storageBytes}`,
     );
   }
   return { jsVarsNeeded, storageNeeded, problems };

@@ -10,6 +10,9 @@ import { MAX_STORAGE_NAME, type Storage } from "../types.js";
 /** Bytes of flash a file takes beyond its data (Espruino's file header, rounded). */
 export const FILE_HEADER_BYTES = 32;
 
+/** An erased flash byte, what `create` fills a file with. */
+const UNWRITTEN = "\xff";
+
 /** Where a simulated flash keeps its files between runs. */
 export interface FlashMirror {
   load(): Record<string, string>;
@@ -29,6 +32,8 @@ export class FlashStorage implements Storage {
   private files: Record<string, string> = {};
   private used = 0;
   private failures = 0;
+  /** How many times `compact` was asked for. */
+  compactions = 0;
   private readonly mirror: FlashMirror | undefined;
 
   constructor(options: FlashOptions = {}) {
@@ -83,6 +88,27 @@ export class FlashStorage implements Storage {
 
   freeBytes(): number {
     return this.capacityBytes - this.used;
+  }
+
+  create(name: string, size: number): boolean {
+    return this.write(name, UNWRITTEN.repeat(size));
+  }
+
+  writeAt(name: string, data: string, offset: number): boolean {
+    const old = this.read(name);
+    if (old === undefined || offset < 0 || offset + data.length > old.length) return false;
+    // As on the device, where a write at 0 makes the file anew: only over an unwritten file.
+    if (offset === 0 && /[^\xff]/.test(old.slice(data.length))) return false;
+    for (let i = 0; i < data.length; i++) {
+      const was = old.charCodeAt(offset + i);
+      if (was !== 0xff && was !== data.charCodeAt(i)) return false;
+    }
+    return this.write(name, old.slice(0, offset) + data + old.slice(offset + data.length));
+  }
+
+  /** Erased files' space is free at once here, so there is nothing to reclaim. */
+  compact(): void {
+    this.compactions++;
   }
 
   /** The next `n` writes or appends fail as if the flash were full. */

@@ -6,6 +6,8 @@
  * It holds no Node API itself (the trace bundle runs it inside Espruino); what differs between
  * hosts, such as free memory and where console lines go, is passed in.
  */
+
+import { crc32 } from "../../runtime/crc32.js";
 import { seededRandom } from "../../runtime/random.js";
 import type { Board, Clock, Http, Udp } from "../types.js";
 import { FlashStorage } from "./flashStorage.js";
@@ -75,5 +77,6 @@ export function createSimulatedBoard(options: SimulatedBoardOptions): SimulatedB
       freeMemory: options.freeMemory,
     },
     log: options.log,
+    crc32,
   };
 }

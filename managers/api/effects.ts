@@ -337,7 +337,7 @@ export function apiEffects(board: ApiBoard, wallTime: () => number): ApiEffects 
             if ("error" in parsed) return reply(400, { error: parsed.error });
             body = parsed.body;
           }
-          method.run({ req, body, server, reply });
+          method.run({ req, body, server, reply, caller: auth.subject });
         };
 
         /** What the transport answered itself (413, 431...) spends and counts like the rest. */

@@ -20,6 +20,7 @@ import type { ConfigView } from "../config/view.js";
 import type { ControllerContext } from "../controller/machine.js";
 import { loggerView } from "../logger/view.js";
 import type { NetworkView } from "../network/view.js";
+import type { OtaView } from "../ota/view.js";
 import { viewOf } from "../view.js";
 import type { WatchdogView } from "../watchdog/view.js";
 import type { ApiView } from "./view.js";
@@ -128,7 +129,7 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
     );
   }
 
-  const ota = viewOf<{ results?: Record<string, unknown> }>(system, "ota");
+  const ota = viewOf<OtaView>(system, "ota");
   if (ota) {
     const results = (ota.results ?? {}) as Record<string, unknown>;
     const samples: MetricSample[] = [];
@@ -139,6 +140,20 @@ export function deviceMetrics(source: MetricsSource): MetricFamily[] {
       }
     }
     out.push(family("device_ota_results_total", "counter", "OTA updates by result.", samples));
+    if (typeof ota.running === "string" && ota.running !== "") {
+      out.push(
+        family("device_firmware_info", "gauge", "The firmware version running.", [
+          { labels: { version: ota.running }, value: 1 },
+        ]),
+      );
+    }
+    if (ota.target && isCount(ota.written)) {
+      out.push(
+        family("device_ota_bytes_written", "gauge", "Bytes of the update under way in flash.", [
+          { labels: { version: String(ota.target.version) }, value: ota.written },
+        ]),
+      );
+    }
   }
 
   const api = viewOf<ApiView>(system, "api");

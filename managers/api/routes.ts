@@ -10,10 +10,12 @@ import type { Board, ServedRequest, ServedResponse } from "../../board/types.js"
 import { isLogLevel, type LogLevel } from "../../runtime/log.js";
 import { exposition } from "../../runtime/prometheus.js";
 import type { Role } from "../../runtime/rbac.js";
+import { stateName } from "../../runtime/stateName.js";
 import type { AlarmsView } from "../alarms/view.js";
 import type { ConfigView } from "../config/view.js";
 import type { HostPong } from "../controller/machine.js";
 import { deviceSummary } from "../controller/summary.js";
+import type { OtaView } from "../ota/view.js";
 import type { StateView } from "../state/view.js";
 import { viewOf } from "../view.js";
 import { deviceMetrics } from "./metrics.js";
@@ -35,6 +37,8 @@ export interface Call {
   body: Record<string, unknown> | null;
   server: Server;
   reply(status: number, payload: unknown): void;
+  /** The verified token's subject; absent for a route anyone may call. */
+  caller?: string;
 }
 
 /** The running server's view of the device, shared by its routes. */
@@ -182,6 +186,39 @@ export const ROUTES: Record<string, Record<string, Method>> = {
           return notRunning(call, "alarms");
         }
         call.reply(202, { acknowledged: keys.length });
+      },
+    },
+  },
+  "/ota": {
+    GET: {
+      role: "viewer",
+      run: (call) => {
+        const ota = viewOf<OtaView>(call.server.system, "ota");
+        if (!ota) return notRunning(call, "ota");
+        const ref = call.server.system.get("ota") as AnyActorRef;
+        call.reply(200, {
+          state: stateName(ref.getSnapshot().value),
+          running: ota.running,
+          target: ota.target ? ota.target.version : null,
+          written: ota.written,
+          size: ota.target ? ota.target.size : null,
+          results: ota.results,
+          lastResult: ota.lastResult,
+          lastError: ota.lastError,
+          rolledBack: ota.rolledBack,
+        });
+      },
+    },
+    POST: {
+      role: "operator",
+      run: (call) => {
+        const ref = call.server.system.get("ota") as AnyActorRef | undefined;
+        if (!ref) return notRunning(call, "ota");
+        const state = stateName(ref.getSnapshot().value);
+        if (state !== "idle")
+          return call.reply(409, { error: `an update is under way (${state})` });
+        ref.send({ type: "CHECK", by: call.caller ?? "api" });
+        call.reply(202, { status: "checking" });
       },
     },
   },

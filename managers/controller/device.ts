@@ -5,12 +5,14 @@
  * by one folder under `managers/` and one line in `managers/list.ts`.
  */
 import type { Board, WifiCredentials } from "../../board/types.js";
+import type { BootChoice } from "../../runtime/bootSlots.js";
 import type { ApiSettings } from "../api/machine.js";
 import { MANAGERS } from "../list.js";
 import type { SinkNotice } from "../logger/effects.js";
 import type { Identity, LoggerSettings } from "../logger/machine.js";
 import type { DeviceParts } from "../manager.js";
 import type { NetworkSettings } from "../network/machine.js";
+import type { OtaSettings } from "../ota/machine.js";
 import type { TimeSyncSettings } from "../timesync/machine.js";
 import { createWallClock } from "../timesync/wallClock.js";
 import { createControllerMachine } from "./machine.js";
@@ -27,6 +29,8 @@ export interface ServiceUrls {
   alarmsUrl?: string;
   /** The StateServer; absent, the StateManager asks `http://state.invalid` and backs off. */
   stateUrl?: string;
+  /** The update service; absent, the OtaManager asks `http://updates.invalid` and finds nothing. */
+  updatesUrl?: string;
 }
 
 export interface DeviceOptions {
@@ -53,6 +57,10 @@ export interface DeviceSetup extends DeviceOptions {
    * board with little RAM leaves some out (`managers.json` on the device).
    */
   managers?: readonly string[];
+  /** What the boot stub chose (`BOOT` on the device); absent without a stub (slot `a`, committed). */
+  boot?: BootChoice;
+  /** Update settings that differ from the defaults. */
+  ota?: Partial<OtaSettings>;
 }
 
 export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
@@ -65,15 +73,26 @@ export function managerTable(board: Board, setup: DeviceSetup): ManagerSpec[] {
   const wallClock = createWallClock(board.clock);
   // The heartbeat summarises every manager of the table: filled in once the table is built.
   const managerIds: string[] = [];
-  const parts: DeviceParts = { board, setup, deviceId, identity, wallClock, managerIds };
+  const requiredIds: string[] = [];
+  const parts: DeviceParts = {
+    board,
+    setup,
+    deviceId,
+    identity,
+    wallClock,
+    managerIds,
+    requiredIds,
+  };
   const table: ManagerSpec[] = [];
   for (const id of setup.managers ?? Object.keys(MANAGERS)) {
     const build = MANAGERS[id];
     if (!build) {
       throw new Error(`no manager called ${id}: there are ${Object.keys(MANAGERS).join(", ")}`);
     }
-    table.push(build(parts));
+    const spec = build(parts);
+    table.push(spec);
     managerIds.push(id);
+    if (spec.requiredForReadiness) requiredIds.push(id);
   }
   return table;
 }

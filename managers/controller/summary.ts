@@ -8,6 +8,7 @@ import type { ActorSystem, AnyActorRef } from "xstate";
 import type { Board } from "../../board/types.js";
 import { stateName } from "../../runtime/stateName.js";
 import type { ConfigView } from "../config/view.js";
+import type { OtaView } from "../ota/view.js";
 import { viewOf } from "../view.js";
 
 export interface DeviceSummary {
@@ -20,6 +21,8 @@ export interface DeviceSummary {
   configVersion: number | null;
   /** Present when a manager refused a section of the last configuration: which, and why. */
   configRefused?: { version: number | null; sections: Record<string, string> };
+  /** Present with the OtaManager: the version running and what became of the last update. */
+  ota?: { running: string; lastResult: string | null; lastError: string | null };
 }
 
 /** Reads the managers named in `ids` from `system`; a manager not running is left out. */
@@ -39,6 +42,7 @@ export function deviceSummary(
   const config = ids.indexOf("config") >= 0 ? viewOf<ConfigView>(system, "config") : undefined;
   if (config && typeof config.version === "number") configVersion = config.version;
   if (config?.refused) configRefused = config.refused;
+  const ota = ids.indexOf("ota") >= 0 ? viewOf<OtaView>(system, "ota") : undefined;
   const summary: DeviceSummary = {
     managers,
     uptimeMs: board.clock.now() - bootAt,
@@ -47,5 +51,8 @@ export function deviceSummary(
     configVersion,
   };
   if (configRefused) summary.configRefused = configRefused;
+  if (ota) {
+    summary.ota = { running: ota.running, lastResult: ota.lastResult, lastError: ota.lastError };
+  }
   return summary;
 }

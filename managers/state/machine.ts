@@ -79,6 +79,7 @@ export function mergeStateSettings(
  */
 export const DESIRED_EVENTS: Record<string, (value: unknown) => AnyEventObject> = {
   logLevel: (level) => ({ type: "SET_LEVEL", level }),
+  firmware: (firmware) => ({ type: "FIRMWARE_DESIRED", firmware }),
 };
 
 /** Any of the three requests failed: one event, so one list of transitions handles them all. */

@@ -217,6 +217,9 @@ export class MachineSnapshot {
   value: unknown;
   context: any;
   children: Record<string, Actor>;
+  // Fields, not constructor parameter properties: the build renames `_` members (mangleProps),
+  // and parameter properties came out as string keys it does not rename, so `hasTag` read
+  // `undefined` on the device and every manager looked unready.
   _chart: Chart;
   _leaf: number;
   declare error: unknown;

@@ -6,43 +6,19 @@
  * with ServiceDiscovery and answer `/healthz` on its API port. The telnet port is shared between
  * processes (SO_REUSEPORT): nothing else may use it meanwhile, so this runs alone.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realClock } from "../../board/node/realClock.js";
 import { API_DEFAULTS } from "../../managers/api/machine.js";
 import { serveServicesOnLoopback, startServices } from "../../simulations/services/index.js";
+import { startBoard } from "./interpreterBoard.js";
 
 const TELNET = "tcp://127.0.0.1:2323";
 /** The device API's port (`managers/api/machine.ts`): the Linux build binds it on the host. */
 const API = `http://127.0.0.1:${API_DEFAULTS.port}/healthz`;
-
-function start(
-  bin: string,
-  cwd: string,
-  args: string[],
-): { child: ChildProcess; output: () => string } {
-  // stdin stays open: the Linux build quits when it closes.
-  const child = spawn(bin, args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  return { child, output: () => output };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("close", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,11 +42,50 @@ function telnetTaken(): Promise<boolean> {
   });
 }
 
-export async function flashAndBoot(bin: string): Promise<{ problem?: string; summary?: string }> {
+/**
+ * `npm run flash` of the device file `device` (and `firmware`, `dist/espruino.js` by default)
+ * into the interpreter's Storage in `cwd`, over its telnet console; the interpreter is stopped
+ * afterwards. What went wrong, if anything; secrets from the device file never printed.
+ */
+export async function flashInto(
+  bin: string,
+  cwd: string,
+  device: string,
+  firmware?: string,
+): Promise<{ problem?: string }> {
   for (let waited = 0; await telnetTaken(); waited += 2000) {
     if (waited > 300_000) return { problem: "another process has held port 2323 for 5 minutes" };
     await sleep(2000);
   }
+  const console1 = startBoard(bin, cwd, ["--telnet"]);
+  await sleep(1500);
+  const args = [
+    "tsx",
+    "scripts/flash.ts",
+    "--port",
+    TELNET,
+    "--board",
+    "linux",
+    "--device",
+    device,
+  ];
+  if (firmware) args.push("--firmware", firmware);
+  const flashed = await new Promise<{ code: number; output: string }>((resolve) => {
+    execFile("npx", args, { timeout: 600_000 }, (error, out, err) =>
+      resolve({ code: error ? 1 : 0, output: `${out}${err}` }),
+    );
+  });
+  await console1.kill();
+  if (flashed.code !== 0)
+    return { problem: `npm run flash failed:\n${flashed.output.slice(-3000)}` };
+  const secrets = JSON.parse(readFileSync(device, "utf8"));
+  if ([secrets.deviceKey, secrets.apiKey].some((secret) => flashed.output.includes(secret))) {
+    return { problem: "npm run flash printed a secret" };
+  }
+  return {};
+}
+
+export async function flashAndBoot(bin: string): Promise<{ problem?: string; summary?: string }> {
   const cwd = mkdtempSync(join(tmpdir(), "espruino-flash-"));
   const services = startServices({
     clock: realClock,
@@ -100,33 +115,19 @@ export async function flashAndBoot(bin: string): Promise<{ problem?: string; sum
         apiKey: "flash-test-api-key",
       }),
     );
-    const console1 = start(bin, cwd, ["--telnet"]);
-    await sleep(1500);
-    const flashed = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(
-        "npx",
-        ["tsx", "scripts/flash.ts", "--port", TELNET, "--board", "linux", "--device", device],
-        { timeout: 600_000 },
-        (error, out, err) => resolve({ code: error ? 1 : 0, output: `${out}${err}` }),
-      );
-    });
-    await stop(console1.child);
-    if (flashed.code !== 0)
-      return { problem: `npm run flash failed:\n${flashed.output.slice(-3000)}` };
-    if (/flash-test-key|flash-test-api-key/.test(flashed.output)) {
-      return { problem: "npm run flash printed a secret" };
-    }
-    const board = start(bin, cwd, []);
+    const flashed = await flashInto(bin, cwd, device);
+    if (flashed.problem) return flashed;
+    const board = startBoard(bin, cwd);
     let status: number | null = null;
     for (let waited = 0; waited < 60_000; waited += 1000) {
       await sleep(1000);
       status = await healthz();
       if (status === 200 && services.discovery.stats.registrations > 0) break;
     }
-    board.child.stdin?.write('print("JSVARS " + process.memory().usage)\n');
+    board.type('print("JSVARS " + process.memory().usage)');
     await sleep(1000);
     const output = board.output();
-    await stop(board.child);
+    await board.kill();
     const vars = output.match(/JSVARS (\d+)/)?.[1];
     if (!/boot: fw\.a attempt 1/.test(output)) {
       return { problem: `the stub did not boot slot A:\n${output.slice(-3000)}` };

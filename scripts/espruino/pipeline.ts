@@ -15,6 +15,11 @@
  *    Espruino, is renamed (`renameKeywords.ts`).
  *
  * A program (`program: true`) starts with the shim prelude; either way the gate checks the result.
+ * Every bundle sees the global `FIRMWARE_VERSION`, the version the firmware says it is: the
+ * package's unless a release is built under another (`firmwareVersion`), from the same source.
+ * A firmware may carry only some managers (`managers`): `managers/list.ts` then lists those
+ * alone, and only their charts are compiled in. A board that takes updates holds the firmware
+ * twice, and the Linux build's (or an RP2040's) 256 KB of Storage cannot hold every manager twice.
  */
 
 import { readFileSync } from "node:fs";
@@ -110,6 +115,9 @@ const BABEL_PLUGINS = [
 ];
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const PACKAGE_VERSION: string = JSON.parse(
+  readFileSync(join(ROOT, "package.json"), "utf8"),
+).version;
 const DEVICE_XSTATE = fileURLToPath(new URL("../../runtime/chart/xstate.ts", import.meta.url));
 const CHART_REGISTRY = /[\\/]runtime[\\/]chart[\\/]charts\.ts$/;
 
@@ -117,11 +125,13 @@ const CHART_REGISTRY = /[\\/]runtime[\\/]chart[\\/]charts\.ts$/;
  * The esbuild plugin that takes XState out of the bundle: `xstate` is the device's runtime, and
  * the chart registry holds the compiled chart of every machine of the device.
  */
-function compiledCharts(): esbuild.Plugin {
+function compiledCharts(managers: readonly string[] | undefined): esbuild.Plugin {
   return {
     name: "compiled-charts",
     setup(build) {
-      const machines = deviceMachines().map((d) => d.machine);
+      const machines = deviceMachines()
+        .filter((d) => !managers || d.id === "controller" || managers.includes(d.id))
+        .map((d) => d.machine);
       const rewritten: LazyDefinition[] = [];
       build.onResolve({ filter: /^xstate$/ }, () => ({ path: DEVICE_XSTATE }));
       build.onLoad({ filter: CHART_REGISTRY }, () => ({
@@ -140,6 +150,30 @@ function compiledCharts(): esbuild.Plugin {
         const counts: Record<string, number> = {};
         for (const machine of machines) counts[machine.id] = leafCount(machine.config);
         checkLeafCounts(rewritten, counts);
+      });
+    },
+  };
+}
+
+const MANAGER_LIST = /[\\/]managers[\\/]list\.ts$/;
+
+/** The esbuild plugin that makes `managers/list.ts` list `managers` alone, in its order. */
+function managerSubset(managers: readonly string[]): esbuild.Plugin {
+  return {
+    name: "manager-subset",
+    setup(build) {
+      build.onLoad({ filter: MANAGER_LIST }, (args) => {
+        const source = readFileSync(args.path, "utf8");
+        const lines: string[] = [];
+        for (const id of managers) {
+          const imported =
+            /^\w+$/.test(id) &&
+            new RegExp(`^import \\{ ${id} \\} from "[^"]+";$`, "m").exec(source);
+          if (!imported) throw new Error(`managers/list.ts has no manager called ${id}`);
+          lines.push(imported[0]);
+        }
+        lines.push(`export const MANAGERS = { ${managers.join(", ")} };`);
+        return { contents: lines.join("\n"), loader: "ts", resolveDir: dirname(args.path) };
       });
     },
   };
@@ -206,6 +240,10 @@ export interface LowerOptions {
    * (`iife`) and its names stay its own, for bundles evaluated beside another (the boot stub).
    */
   program?: boolean;
+  /** What `FIRMWARE_VERSION` is in the bundle: a release's version; the package's by default. */
+  firmwareVersion?: string;
+  /** The managers the firmware carries (`managers/list.ts`'s names); all by default. */
+  managers?: readonly string[];
 }
 
 /**
@@ -215,10 +253,18 @@ export async function lowerForEspruino(
   entry: string,
   options: LowerOptions = {},
 ): Promise<LoweredBundle> {
-  const { readable = false, program = false } = options;
-  if (!program) return lowered(entry, { entryPoints: [entry] }, readable, false);
+  const { readable = false, program = false, firmwareVersion = PACKAGE_VERSION } = options;
+  const build: Build = {
+    define: {
+      "process.env.NODE_ENV": '"production"',
+      FIRMWARE_VERSION: JSON.stringify(firmwareVersion),
+    },
+    managers: options.managers,
+    readable,
+  };
+  if (!program) return lowered(entry, { entryPoints: [entry] }, build, false);
   // The prelude holds the shims this entry needs and no other: each costs RAM on the board.
-  const alone = await lowered(entry, { entryPoints: [entry] }, readable, false);
+  const alone = await lowered(entry, { entryPoints: [entry] }, build, false);
   const installers = installersFor(alone.code, missingBuiltins(alone.code));
   const prelude = [
     `import { ${installers.join(", ")} } from "./${SHIMS}";`,
@@ -233,7 +279,7 @@ export async function lowerForEspruino(
         loader: "ts",
       },
     },
-    readable,
+    build,
     true,
     prelude,
   );
@@ -249,14 +295,23 @@ function missingBuiltins(code: string): string[] {
   return names;
 }
 
+/** What every pass of one bundle is built with. */
+interface Build {
+  define: Record<string, string>;
+  managers: readonly string[] | undefined;
+  readable: boolean;
+}
+
 async function lowered(
   entry: string,
   input: Pick<esbuild.BuildOptions, "entryPoints" | "stdin">,
-  readable: boolean,
+  { define, managers, readable }: Build,
   program: boolean,
   prelude?: string,
 ): Promise<LoweredBundle> {
-  const plugins = [compiledCharts()];
+  // The subset first: the charts plugin reads every other `.ts` file.
+  const plugins = managers ? [managerSubset(managers)] : [];
+  plugins.push(compiledCharts(managers));
   if (prelude !== undefined) plugins.push(preludeModule(prelude));
   const bundled = await esbuild.build({
     ...input,
@@ -266,7 +321,7 @@ async function lowered(
     platform: "neutral",
     mainFields: ["module", "main"],
     conditions: ["module"],
-    define: { "process.env.NODE_ENV": '"production"' },
+    define,
     supported: passOneSupported(),
     // The runtime's own members (`_snapshot`, `_observers`, ...) become names of 1 or 2
     // characters: on a board a property name longer than 4 costs a JsVar more per object.

@@ -1,12 +1,14 @@
 /**
  * The device file a user fills in before flashing (`device.example.json` shows every field),
  * turned into the provisioning files the firmware reads from Storage: `wifi.json`,
- * `services.json`, `device.key`, `api.key`, `managers.json`, and `board.json` (the profile's
- * limits the controller holds the hardware watchdog to). Every missing or malformed field is
+ * `services.json`, `device.key`, `api.key`, `managers.json`, `board.json` (the profile's
+ * limits the controller holds the hardware watchdog to), and `ota.json` when the device file
+ * sets update settings (`ota`: `commitTimeoutMs`... in milliseconds, `managers/ota/machine.ts`). Every missing or malformed field is
  * named, all at once, before anything is written. `secrets` lists the values never to print.
  */
 import { readFileSync } from "node:fs";
 import type { BoardProfile } from "../../board/profiles/profiles.js";
+import { OTA_DEFAULTS } from "../../managers/ota/machine.js";
 
 export interface Provisioning {
   files: Record<string, string>;
@@ -44,6 +46,17 @@ export function readDeviceFile(
   if (services.ntpServers !== undefined && !Array.isArray(services.ntpServers)) {
     missing.push("services.ntpServers (a list of {host, port})");
   }
+  const ota = device.ota ?? {};
+  const otaKeys = Object.keys(OTA_DEFAULTS);
+  if (typeof ota !== "object" || Array.isArray(ota)) missing.push("ota (an object)");
+  else {
+    for (const key of Object.keys(ota)) {
+      if (!otaKeys.includes(key)) missing.push(`ota.${key} (not one of ${otaKeys.join(", ")})`);
+      else if (!(Number.isInteger(ota[key]) && ota[key] > 0)) {
+        missing.push(`ota.${key} (a positive whole number)`);
+      }
+    }
+  }
   if (!text(device.deviceKey)) missing.push("deviceKey");
   if (!text(device.apiKey)) missing.push("apiKey");
   const wifi = device.wifi ?? {};
@@ -68,6 +81,7 @@ export function readDeviceFile(
       supervisor: profile.supervisor,
     }),
   };
+  if (device.ota !== undefined) files["ota.json"] = JSON.stringify(ota);
   if (text(wifi.ssid))
     files["wifi.json"] = JSON.stringify({ ssid: wifi.ssid, password: wifi.password });
   const secrets = [device.deviceKey, device.apiKey];

@@ -16,6 +16,7 @@ import { createControllerMachine } from "../../managers/controller/machine.js";
 import type { ManagerSpec } from "../../managers/controller/spec.js";
 import { createLoggerMachine } from "../../managers/logger/machine.js";
 import { createNetworkMachine } from "../../managers/network/machine.js";
+import { createOtaMachine } from "../../managers/ota/machine.js";
 import { createStateMachine } from "../../managers/state/machine.js";
 import { answerPing, READY } from "../../managers/supervision.js";
 import { createTimeSyncMachine } from "../../managers/timesync/machine.js";
@@ -361,6 +362,73 @@ const state: PathModel = {
   key: (c) => [c.online, c.token !== null, c.rejected, c.conflicts, c.changes > c.acked, c.version],
 };
 
+const RELEASE = {
+  version: "2.0.0",
+  size: 2048,
+  sha256: "0".repeat(64),
+  chunkSize: 1024,
+  minBoot: 1,
+  path: "/v1/images/acme/lab/default/2.0.0",
+};
+const SURVEY = {
+  type: "SURVEYED",
+  running: "1.0.0",
+  trial: false,
+  rolledBackFrom: null,
+  rolledBack: [],
+  resume: null,
+  written: 0,
+};
+
+const ota: PathModel = {
+  id: "ota",
+  build: () => ({
+    machine: createOtaMachine({
+      survey: silent,
+      check: silent,
+      prepare: silent,
+      download: silent,
+      verify: silent,
+      stage: silent,
+      watchHealth: silent,
+      reach: silent,
+      commit: () => undefined,
+      abandon: () => true,
+      reboot: () => undefined,
+    }),
+    input: { seed: 13 },
+  }),
+  samples: {
+    PING,
+    // Nothing at boot, a trial, a rollback seen, a download to resume.
+    SURVEYED: [
+      SURVEY,
+      { ...SURVEY, trial: true, running: "2.0.0" },
+      { ...SURVEY, rolledBackFrom: "2.0.0", rolledBack: ["2.0.0"] },
+      { ...SURVEY, resume: RELEASE, written: 1024 },
+    ],
+    CHECK: [{ type: "CHECK", by: "op-1" }],
+    FIRMWARE_DESIRED: [{ type: "FIRMWARE_DESIRED", firmware: { version: "2.0.0" } }],
+    OFFER: [{ type: "OFFER", manifest: RELEASE }],
+    UP_TO_DATE: [{ type: "UP_TO_DATE" }],
+    REFUSED: [{ type: "REFUSED", error: "bad signature" }],
+    FAILED: [{ type: "FAILED", error: "timeout" }],
+    PREPARED: [{ type: "PREPARED", written: 0 }],
+    PROGRESS: [{ type: "PROGRESS", written: 1024 }],
+    DOWNLOADED: [{ type: "DOWNLOADED" }],
+    DOWNLOAD_FAILED: [{ type: "DOWNLOAD_FAILED", error: "truncated chunk" }],
+    VERIFIED: [{ type: "VERIFIED" }],
+    STAGED: [{ type: "STAGED" }],
+    HEALTHY: [{ type: "HEALTHY" }],
+    REACHED: [{ type: "REACHED" }],
+    TOKEN: TOKEN_EVENT,
+    TOKEN_LOST,
+    NETWORK_UP: [{ type: "NETWORK_UP" }],
+    NETWORK_DOWN: [{ type: "NETWORK_DOWN" }],
+  },
+  key: (c) => [c.networkUp, c.token !== null, c.wanted, c.healthy, c.reached, c.rolledBack.length],
+};
+
 /** A manager for the controller to supervise: ready, answering pings, nothing else. */
 const supervised = setup({}).createMachine({
   id: "probe",
@@ -439,4 +507,5 @@ export const PATH_MODELS: readonly PathModel[] = [
   watchdog,
   timesync,
   state,
+  ota,
 ];

@@ -13,6 +13,7 @@ import { ConfigurationServer } from "./configurationServer.js";
 import { NtpServer } from "./ntpServer.js";
 import { type DeviceRecord, ServiceDiscovery, seededNonces } from "./serviceDiscovery.js";
 import { StateServer } from "./stateServer.js";
+import { UpdateServer } from "./updateServer.js";
 
 export { AlarmServer } from "./alarmServer.js";
 export { ConfigurationServer } from "./configurationServer.js";
@@ -20,11 +21,13 @@ export { Faults, withFaults } from "./faults.js";
 export { NtpServer } from "./ntpServer.js";
 export { type DeviceRecord, ServiceDiscovery } from "./serviceDiscovery.js";
 export { StateServer } from "./stateServer.js";
+export { UpdateServer } from "./updateServer.js";
 
 export const DISCOVERY_ORIGIN = "http://discovery.sim";
 export const CONFIG_ORIGIN = "http://config.sim";
 export const ALARM_ORIGIN = "http://alarms.sim";
 export const STATE_ORIGIN = "http://state.sim";
+export const UPDATE_ORIGIN = "http://updates.sim";
 export const NTP_HOST = "ntp.sim";
 export const NTP_PORT = 123;
 /** What the simulated NTP server says it is at virtual time 0: 2026-01-01T00:00:00Z. */
@@ -47,6 +50,7 @@ export interface Services {
   alarms: AlarmServer;
   ntp: NtpServer;
   state: StateServer;
+  updates: UpdateServer;
 }
 
 export function startServices(options: ServicesOptions): Services {
@@ -70,20 +74,31 @@ export function startServices(options: ServicesOptions): Services {
     keyOf: (deviceId) => discovery.keyOf(deviceId),
     adminKey: options.adminKey,
   });
+  const updates = new UpdateServer({
+    clock: options.clock,
+    keyOf: (deviceId) => discovery.keyOf(deviceId),
+  });
   const ntp = new NtpServer({ clock: options.clock, offsetMs: NTP_EPOCH_MS });
   if (options.network !== undefined) {
     options.network.listen(DISCOVERY_ORIGIN, discovery.handler);
     options.network.listen(CONFIG_ORIGIN, config.handler);
     options.network.listen(ALARM_ORIGIN, alarms.handler);
     options.network.listen(STATE_ORIGIN, state.handler);
+    options.network.listen(UPDATE_ORIGIN, updates.handler);
     options.network.listenUdp(NTP_HOST, NTP_PORT, ntp.handler);
   }
-  return { discovery, config, alarms, state, ntp };
+  return { discovery, config, alarms, state, ntp, updates };
 }
 
 /** The HTTP services, by the name their loopback origin is returned under. */
-export type HttpServiceName = "discovery" | "config" | "alarms" | "state";
-const HTTP_SERVICES: readonly HttpServiceName[] = ["discovery", "config", "alarms", "state"];
+export type HttpServiceName = "discovery" | "config" | "alarms" | "state" | "updates";
+const HTTP_SERVICES: readonly HttpServiceName[] = [
+  "discovery",
+  "config",
+  "alarms",
+  "state",
+  "updates",
+];
 
 /**
  * Serves each HTTP service named (all unless told) on a 127.0.0.1 port of the system's choosing

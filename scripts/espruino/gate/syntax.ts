@@ -171,20 +171,32 @@ function literalFeatures(node: Extract<AnyNode, { type: "Literal" }>): string[] 
   const features = UNSUPPORTED_REGEX_FLAGS.filter((f) => flags.includes(f)).map(
     (f) => `regex flag ${f}`,
   );
-  return hasNamedGroup(pattern) ? [...features, "regex named group"] : features;
+  return features.concat(patternFeatures(pattern));
 }
 
-/** `(?<name>` outside a character class and not escaped; `(?<=` and `(?<!` are lookbehinds. */
-function hasNamedGroup(pattern: string): boolean {
+/**
+ * What Espruino's regex engine lacks in `pattern`, outside character classes and escapes: named
+ * groups (`(?<name>`; `(?<=` and `(?<!` are lookbehinds) and counted quantifiers (`\d{1,6}`,
+ * `a{2}`: measured on 2v29, such a regex silently never matches).
+ */
+function patternFeatures(pattern: string): string[] {
+  const found: string[] = [];
+  const add = (feature: string) => {
+    if (!found.includes(feature)) found.push(feature);
+  };
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i];
     if (char === "\\") i++;
     else if (inClass) inClass = char !== "]";
     else if (char === "[") inClass = true;
-    else if (pattern.startsWith("(?<", i) && !"=!".includes(pattern[i + 3] ?? "=")) return true;
+    else if (pattern.startsWith("(?<", i) && !"=!".includes(pattern[i + 3] ?? "=")) {
+      add("regex named group");
+    } else if (char === "{" && /^\{\d+(,\d*)?\}/.test(pattern.slice(i))) {
+      add("regex counted quantifier");
+    }
   }
-  return false;
+  return found;
 }
 
 function isParamOf(parent: AnyNode | undefined, node: AnyNode): boolean {

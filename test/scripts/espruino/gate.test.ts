@@ -96,6 +96,8 @@ const syntax: Case[] = [
     at: "super",
   },
   { code: "var r = /(?<year>\\d{4})/;", feature: "regex named group", at: "/(?<" },
+  { code: "var r = /^\\d{1,6}$/;", feature: "regex counted quantifier", at: "/^" },
+  { code: "var r = /^a{2}$/;", feature: "regex counted quantifier", at: "/^" },
   { code: "var r = /a/u;", feature: "regex flag u", at: "/a/u" },
   { code: "var r = /a/gy;", feature: "regex flag y", at: "/a/gy" },
   { code: "var r = /[a]/v;", feature: "regex flag v", at: "/[a]/v" },
@@ -289,6 +291,7 @@ const clean: [name: string, code: string, provided?: string[]][] = [
      typeof Proxy == "undefined" || new Proxy(o, {});
      var v = typeof x.flat == "function" ? x.flat() : x;`,
   ],
+  ["regex braces escaped or in a class", "var r = /^a\\{2\\}[{}]$/; var s = /[{]+/;"],
   [
     "Babel's _isNativeReflectConstruct probe guarding Reflect",
     `var _isNativeReflectConstruct;
