@@ -13,7 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realClock } from "../../board/node/realClock.js";
 import { API_DEFAULTS } from "../../managers/api/machine.js";
-import { serveServicesOnLoopback, startServices } from "../../simulations/services/index.js";
+import {
+  type HttpServiceName,
+  serveServicesOnLoopback,
+  startServices,
+} from "../../simulations/services/index.js";
 import { startBoard } from "./interpreterBoard.js";
 
 const TELNET = "tcp://127.0.0.1:2323";
@@ -101,20 +105,10 @@ export async function flashAndBoot(bin: string): Promise<{ problem?: string; sum
   });
   const served = await serveServicesOnLoopback(services);
   try {
-    const device = join(cwd, "device.json");
-    writeFileSync(
-      device,
-      JSON.stringify({
-        services: {
-          discoveryUrl: served.discovery,
-          configUrl: served.config,
-          stateUrl: served.state,
-          alarmsUrl: served.alarms,
-        },
-        deviceKey: "flash-test-key",
-        apiKey: "flash-test-api-key",
-      }),
-    );
+    const device = writeDeviceFile(cwd, served, {
+      deviceKey: "flash-test-key",
+      apiKey: "flash-test-api-key",
+    });
     const flashed = await flashInto(bin, cwd, device);
     if (flashed.problem) return flashed;
     const board = startBoard(bin, cwd);
@@ -143,4 +137,25 @@ export async function flashAndBoot(bin: string): Promise<{ problem?: string; sum
     await served.close();
     rmSync(cwd, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the device file `npm run flash` reads into `cwd`: the services served on loopback, and
+ * `fields` (keys, managers, settings). Returns its path.
+ */
+export function writeDeviceFile(
+  cwd: string,
+  served: { [name in HttpServiceName]?: string },
+  fields: Record<string, unknown>,
+): string {
+  const device = join(cwd, "device.json");
+  const services = {
+    discoveryUrl: served.discovery,
+    configUrl: served.config,
+    stateUrl: served.state,
+    alarmsUrl: served.alarms,
+    updatesUrl: served.updates,
+  };
+  writeFileSync(device, JSON.stringify(Object.assign({ services }, fields)));
+  return device;
 }

@@ -33,7 +33,7 @@ import { ATTEMPTS, COMMIT_OFFSET, HEADER_BYTES } from "../../runtime/bootSlots.j
 import { seededRandom } from "../../runtime/random.js";
 import { stateName } from "../../runtime/stateName.js";
 import { serveServicesOnLoopback, startServices } from "../../simulations/services/index.js";
-import { flashInto } from "./flashedBoot.js";
+import { flashInto, writeDeviceFile } from "./flashedBoot.js";
 import { type InterpreterBoard, startBoard } from "./interpreterBoard.js";
 import { lowerForEspruino } from "./pipeline.js";
 
@@ -203,23 +203,12 @@ export async function otaOnInterpreter(
     );
     const firmware = join(cwd, "v1.js");
     writeFileSync(firmware, v1.code);
-    const device = join(cwd, "device.json");
-    writeFileSync(
-      device,
-      JSON.stringify({
-        services: {
-          discoveryUrl: served.discovery,
-          configUrl: served.config,
-          stateUrl: served.state,
-          alarmsUrl: served.alarms,
-          updatesUrl: served.updates,
-        },
-        deviceKey: KEY,
-        apiKey: "ota-test-api-key",
-        managers: OTA_MANAGERS,
-        ota: OTA_SETTINGS,
-      }),
-    );
+    const device = writeDeviceFile(cwd, served, {
+      deviceKey: KEY,
+      apiKey: "ota-test-api-key",
+      managers: OTA_MANAGERS,
+      ota: OTA_SETTINGS,
+    });
     const flashed = await flashInto(bin, cwd, device, firmware);
     if (flashed.problem) return fail(`flash: ${flashed.problem}`);
 
