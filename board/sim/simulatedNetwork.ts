@@ -209,13 +209,8 @@ export class SimulatedNetwork {
   /** The server at `origin` goes away: new requests to it are refused. */
   unlisten(origin: string): void {
     const target = parseUrl(origin);
-    if (target === null) return;
-    for (let i = 0; i < this.servers.length; i++) {
-      if (this.servers[i].origin === originOf(target)) {
-        this.servers.splice(i, 1);
-        return;
-      }
-    }
+    const server = target === null ? undefined : this.serverAt(originOf(target));
+    if (server) this.servers.splice(this.servers.indexOf(server), 1);
   }
 
   /**
