@@ -2,7 +2,9 @@
  * `npm run build`: writes the firmware (`dist/espruino.js`), the interpreter trace
  * (`dist/espruino-trace.js`) and the interpreter's recording run (`dist/espruino-record.js`),
  * each a program that starts with the shim prelude, the prelude alone (`dist/prelude.js`, which
- * tells the gate what the programs may use), and prints each one's size, raw and gzipped.
+ * tells the gate what the programs may use), and prints each one's size: raw, gzipped, and as a
+ * board stores it in Storage, pretokenised (`scripts/espruino/pretokenise.ts`; the flasher, the
+ * interpreter tests and the update service's releases store that form).
  * `npm run build -- --readable` keeps names and line
  * breaks, so the interpreter's stack traces can be read (the bundles are then larger).
  *
@@ -14,6 +16,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { lowerForEspruino } from "./espruino/pipeline.js";
+import { pretokenise } from "./espruino/pretokenise.js";
 import { writeMachineFiles } from "./machines.js";
 
 const BUNDLES = [
@@ -31,11 +34,13 @@ const BOOT_LOADER = 'if (BOOT.file) eval(require("Storage").read(BOOT.file));';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
+/** A bundle's size as text, gzipped, and as a board stores it (pretokenised). */
 function report(file: string, code: string): void {
   const bytes = Buffer.byteLength(code);
   const gzip = gzipSync(code).length;
+  const stored = pretokenise(code).length;
   console.log(
-    `${file.padEnd(24)} ${String(bytes).padStart(7)} B (${kib(bytes)})  gzip ${String(gzip).padStart(6)} B (${kib(gzip)})`,
+    `${file.padEnd(24)} ${String(bytes).padStart(7)} B (${kib(bytes)})  gzip ${String(gzip).padStart(6)} B (${kib(gzip)})  stored ${String(stored).padStart(7)} B (${kib(stored)})`,
   );
 }
 

@@ -1,13 +1,15 @@
 /**
  * Runs a bundle on the real Espruino interpreter (the Linux target at `ESPRUINO_BIN`) the way a
- * board runs it: first written into Storage, then evaluated from there, so function code stays
- * in flash instead of being copied into RAM. Each run gets a fresh working directory, because
+ * board runs it: first written into Storage, pretokenised as a board stores it
+ * (`pretokenise.ts`), then evaluated from there, so function code stays in flash instead of being
+ * copied into RAM. Each run gets a fresh working directory, because
  * the Linux target keeps its flash in `espruino.flash` beside it.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pretokenise } from "./pretokenise.js";
 
 export interface InterpreterRun {
   output: string;
@@ -18,6 +20,19 @@ export interface InterpreterRun {
 /** Storage writes are chunked: one huge string literal would itself need that much RAM. */
 const CHUNK = 4096;
 const CHUNKS_PER_RUN = 8;
+
+/**
+ * `bytes` (a binary string: one character per byte) as a string literal the interpreter reads
+ * back byte for byte: a pretokenised firmware holds bytes above 0x7F, which a script file in
+ * UTF-8 would turn into two each.
+ */
+function byteLiteral(bytes: string): string {
+  return JSON.stringify(bytes).replace(/[\u0080-\uffff]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    if (code > 0xff) throw new Error(`not a byte: U+${code.toString(16)} in a file for Storage`);
+    return `\\x${code.toString(16).padStart(2, "0")}`;
+  });
+}
 
 function runScript(
   bin: string,
@@ -51,7 +66,8 @@ function runScript(
 }
 
 /**
- * Writes `code` (and `files`) into Storage as `name`, then evaluates it from Storage followed by
+ * Writes `code`, pretokenised, (and `files`, binary strings) into Storage as `name`, then
+ * evaluates it from Storage followed by
  * `epilogue` (which should end with `quit()`). Returns the console output of the second run.
  */
 export async function runFromStorage(options: {
@@ -64,16 +80,19 @@ export async function runFromStorage(options: {
   files?: Record<string, string>;
   /** Interpreter options for the run from Storage, e.g. `--telnet`. */
   args?: string[];
+  /** `code` stored as written instead of pretokenised: to compare the two. */
+  asText?: boolean;
 }): Promise<InterpreterRun> {
   const cwd = mkdtempSync(join(tmpdir(), "espruino-"));
   try {
-    const { bin, code, name } = options;
+    const { bin, name } = options;
+    const code = options.asText ? options.code : pretokenise(options.code);
     const writes: string[] = [`S.erase(${JSON.stringify(name)});`];
     for (const [file, content] of Object.entries(options.files ?? {})) {
-      writes.push(`S.write(${JSON.stringify(file)}, ${JSON.stringify(content)});`);
+      writes.push(`S.write(${JSON.stringify(file)}, ${byteLiteral(content)});`);
     }
     for (let offset = 0; offset < code.length; offset += CHUNK) {
-      const chunk = JSON.stringify(code.slice(offset, offset + CHUNK));
+      const chunk = byteLiteral(code.slice(offset, offset + CHUNK));
       writes.push(`S.write(${JSON.stringify(name)}, ${chunk}, ${offset}, ${code.length});`);
     }
     // A few chunks per run: a script is read into RAM whole, and a board-sized heap (12,000

@@ -36,6 +36,7 @@ import { serveServicesOnLoopback, startServices } from "../../simulations/servic
 import { flashInto, writeDeviceFile } from "./flashedBoot.js";
 import { type InterpreterBoard, startBoard } from "./interpreterBoard.js";
 import { lowerForEspruino } from "./pipeline.js";
+import { pretokenise } from "./pretokenise.js";
 
 const DEVICE = "espruino";
 const KEY = "ota-test-key";
@@ -198,8 +199,11 @@ export async function otaOnInterpreter(
         }),
       ),
     );
+    // Published as the flasher stores v1: pretokenised, as boards store code.
+    const image2 = pretokenise(v2.code);
+    const image3 = pretokenise(v3.code);
     say(
-      `built ${V1}, ${V2} and ${V3} (${v2.bytes} bytes each, managers ${OTA_MANAGERS.join(", ")}) from the same source in ${Date.now() - built} ms`,
+      `built ${V1}, ${V2} and ${V3} (${image2.length} bytes each as stored, managers ${OTA_MANAGERS.join(", ")}) from the same source in ${Date.now() - built} ms`,
     );
     const firmware = join(cwd, "v1.js");
     writeFileSync(firmware, v1.code);
@@ -230,7 +234,7 @@ export async function otaOnInterpreter(
       await b.kill();
       return fail(`v1 committed did not boot as such after a reset (${again}):\n${tail(b)}`);
     }
-    services.updates.publish(TENANT, NS, { version: V2, image: v2.code, chunkSize: CHUNK });
+    services.updates.publish(TENANT, NS, { version: V2, image: image2, chunkSize: CHUNK });
     // When the last chunk was served: what follows until the reboot is hashing and staging.
     let lastChunkAt = 0;
     let chunksSeen = 0;
@@ -269,7 +273,7 @@ export async function otaOnInterpreter(
 
     // 2. v3 fails its trial: back to v2, reported, never taken again.
     services.updates.refuseCheckIns(V3);
-    services.updates.publish(TENANT, NS, { version: V3, image: v3.code, chunkSize: CHUNK });
+    services.updates.publish(TENANT, NS, { version: V3, image: image3, chunkSize: CHUNK });
     code = await exitWithin(b, 300_000);
     if (code !== 1 || !/reset: ota/.test(b.output())) {
       await b.kill();
@@ -328,7 +332,7 @@ export async function otaOnInterpreter(
     services.updates.publish(
       TENANT,
       NS,
-      { version: V2, image: v2.code, chunkSize: CHUNK },
+      { version: V2, image: image2, chunkSize: CHUNK },
       CUTS_GROUP,
     );
     const random = seededRandom(options.seed);
