@@ -38,6 +38,7 @@ import {
 } from "../charts/lazyDefinitions.js";
 import { checkBundle } from "./gate.js";
 import { inlineConstants } from "./inlineConstants.js";
+import { lazyFunctions } from "./lazyFunctions.js";
 import { lowerLabels } from "./lowerLabels.js";
 import { renameEspruinoKeywords } from "./renameKeywords.js";
 
@@ -345,7 +346,7 @@ async function lowered(
         configFile: false,
         sourceType: "script",
         compact: false,
-        plugins: program ? [lowerLabels, inlineConstants] : [lowerLabels],
+        plugins: program ? [lowerLabels, inlineConstants, lazyFunctions] : [lowerLabels],
       })
     : null;
   if (!unlabelled?.code) throw new Error(`babel produced nothing for ${entry}`);
