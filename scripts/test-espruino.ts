@@ -28,7 +28,8 @@
  *    default, at moments drawn from `ESPRUINO_OTA_SEED`, random by default; printed) and must
  *    always boot a good slot and go on to commit.
  *
- * `ESPRUINO_ONLY=ota` runs section 7 alone. Without `ESPRUINO_BIN` it says that it skipped and
+ * `ESPRUINO_ONLY=ota` runs section 7 alone, `ESPRUINO_ONLY=budget` section 6 (an hour's soak:
+ * `ESPRUINO_SOAK_MS=3600000`). Without `ESPRUINO_BIN` it says that it skipped and
  * succeeds, so `npm test` runs anywhere.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -61,6 +62,14 @@ for (const file of ["dist/espruino.js", "dist/espruino-trace.js"]) {
 }
 
 const failures: string[] = [];
+/** The device every section registers, as the simulated services know it. */
+const DEVICE = {
+  deviceId: "espruino",
+  key: "espruino-test-key",
+  tenant: "lab",
+  ns: "bench",
+  roles: ["device"],
+};
 
 function finish(): never {
   if (failures.length > 0) {
@@ -80,13 +89,124 @@ async function overTheAir(): Promise<void> {
   for (const problem of report.problems) failures.push(`ota: ${problem}`);
 }
 
+// 6. The budget, on a board's variables: `ESPRUINO_BOARD_BIN` is a 32-bit build with the
+// RP2040's layout and a fixed 12,000 variables (MEMORY.md). The firmware with every manager, the
+// OtaManager included, online for a minute (registered, configured, state reported, alarm
+// delivered, clock synced, the update service asked) must fit in `ONLINE_BUDGET`, must never have
+// run short (the interpreter's error flags: its peak stayed under the 12,000), and must not grow
+// from that minute to the end of the soak.
+const ONLINE_BUDGET = 8_400;
+/** How long the soak runs: `ESPRUINO_SOAK_MS` (an hour: 3600000), three minutes by default. */
+const SOAK_MS = Number(process.env.ESPRUINO_SOAK_MS ?? 180_000);
+/** What the heap may differ by between two idle moments: the collector and open sockets. */
+const GROWTH_TOLERANCE = 0.02;
+/** How often the OtaManager asks the update service during the run (its default is 6 hours). */
+const CHECK_INTERVAL_MS = 20_000;
+
+async function boardBudget(): Promise<void> {
+  const boardBin = process.env.ESPRUINO_BOARD_BIN;
+  if (!boardBin) {
+    console.log(
+      "board budget: SKIPPED: ESPRUINO_BOARD_BIN is not set, so the budget on a board's 12,000 " +
+        "variables was not checked (a 32-bit build, see README.md and MEMORY.md).",
+    );
+    return;
+  }
+  const budgetServices = startServices({ clock: realClock, devices: [DEVICE] });
+  budgetServices.config.setDocument("lab", "bench", "espruino", {
+    network: { backoffCapMs: 30_000 },
+  });
+  budgetServices.state.setDesired("lab", "bench", "espruino", { logLevel: "debug" });
+  const budgetNtp = new NtpServer({ clock: realClock, offsetMs: 60_000, stratum: 2 });
+  const ntpOnLoopback = await serveUdpOnLoopback(budgetNtp.handler);
+  const servedForBudget = await serveServicesOnLoopback(budgetServices);
+  try {
+    const run = await runFromStorage({
+      bin: boardBin,
+      code: readFileSync("dist/espruino.js", "utf8"),
+      name: "firmware.js",
+      // No `managers.json`: every manager the firmware carries runs.
+      files: {
+        "device.key": "espruino-test-key",
+        "ota.json": JSON.stringify({ checkIntervalMs: CHECK_INTERVAL_MS }),
+        "services.json": JSON.stringify({
+          discoveryUrl: servedForBudget.discovery,
+          configUrl: servedForBudget.config,
+          alarmsUrl: servedForBudget.alarms,
+          stateUrl: servedForBudget.state,
+          updatesUrl: servedForBudget.updates,
+          ntpServers: [{ host: ntpOnLoopback.address, port: ntpOnLoopback.port }],
+        }),
+      },
+      epilogue: `var started = Date.now(); var raised = false; var minute = null; var poll = setInterval(function () {
+        var c = device.getSnapshot().children;
+        var config = c.config.getSnapshot().context;
+        var state = c.state.getSnapshot();
+        if (config.version === 1 && !raised) {
+          raised = true;
+          device.send({ type: "ALARM", alarm: { type: "budget-check", severity: "info", source: "test" } });
+        }
+        var ota = c.ota.getSnapshot();
+        var reached = { token: c.auth.getSnapshot().matches("authenticated"),
+          configured: config.version === 1,
+          reported: state.value.connected === "synced" && state.context.acked === state.context.changes,
+          delivered: c.alarms.getSnapshot().context.counters.delivered === 1,
+          synced: !!c.timesync.getSnapshot().context.synced,
+          updates: ota.hasTag("ready") && ota.context.lastError === null };
+        var elapsed = Date.now() - started;
+        if (minute === null && elapsed >= 60000) {
+          minute = process.memory().usage;
+          console.log("MINUTE " + JSON.stringify({ usage: minute, reached: reached, flags: E.getErrorFlags() }));
+        }
+        if (elapsed >= ${SOAK_MS}) {
+          clearInterval(poll);
+          console.log("SOAKED " + JSON.stringify({ usage: process.memory().usage, flags: E.getErrorFlags() }));
+          quit();
+        }
+      }, 1000);`,
+      timeoutMs: SOAK_MS + 120_000,
+    });
+    const minute = JSON.parse(run.output.match(/MINUTE (\{.*\})/)?.[1] ?? "null");
+    const soaked = JSON.parse(run.output.match(/SOAKED (\{.*\})/)?.[1] ?? "null");
+    if (!minute || !soaked) {
+      failures.push(`board budget: the firmware did not run its soak:\n${run.output.slice(-3000)}`);
+      return;
+    }
+    const missed = Object.keys(minute.reached).filter((k) => !minute.reached[k]);
+    const checks = budgetServices.updates.stats.checks;
+    if (checks === 0) missed.push("the update service (never asked)");
+    const flags = minute.flags.concat(soaked.flags);
+    const growth = (soaked.usage - minute.usage) / minute.usage;
+    console.log(
+      `board budget: every manager (OTA included) online after 60 s: ${minute.usage} JsVars of 12,000 (budget ${ONLINE_BUDGET}); after ${Math.round(SOAK_MS / 60_000)} min: ${soaked.usage}; update checks: ${checks}; error flags: ${flags.length ? flags.join(",") : "none"}`,
+    );
+    if (missed.length > 0)
+      failures.push(`board budget: not reached within 60 s: ${missed.join(", ")}`);
+    if (minute.usage > ONLINE_BUDGET) {
+      failures.push(
+        `board budget: ${minute.usage} JsVars online, over the ${ONLINE_BUDGET} budget`,
+      );
+    }
+    if (flags.length > 0)
+      failures.push(`board budget: the interpreter ran short: ${flags.join(",")}`);
+    if (growth > GROWTH_TOLERANCE) {
+      failures.push(
+        `board budget: grew from ${minute.usage} to ${soaked.usage} JsVars during the soak`,
+      );
+    }
+  } finally {
+    await servedForBudget.close();
+    await ntpOnLoopback.close();
+  }
+}
+
 const only = process.env.ESPRUINO_ONLY;
-if (only !== undefined && only !== "ota") {
-  console.error(`test:espruino: ESPRUINO_ONLY=${only}: only "ota" can run alone`);
+if (only !== undefined && only !== "ota" && only !== "budget") {
+  console.error(`test:espruino: ESPRUINO_ONLY=${only}: only "ota" or "budget" can run alone`);
   process.exit(1);
 }
-if (only === "ota") {
-  await overTheAir();
+if (only !== undefined) {
+  await (only === "ota" ? overTheAir() : boardBudget());
   finish();
 }
 
@@ -171,18 +291,7 @@ await startUp("small board", SMALL_BOARD);
 // 3. The firmware against real services on loopback: registration (HMAC proof), the token
 // (verified on the device), the configuration (validated on the device), and an alarm raised on
 // the device delivered to the AlarmServer, over Espruino's HTTP.
-const services = startServices({
-  clock: realClock,
-  devices: [
-    {
-      deviceId: "espruino",
-      key: "espruino-test-key",
-      tenant: "lab",
-      ns: "bench",
-      roles: ["device"],
-    },
-  ],
-});
+const services = startServices({ clock: realClock, devices: [DEVICE] });
 services.config.setDocument("lab", "bench", "espruino", { network: { backoffCapMs: 30_000 } });
 services.state.setDesired("lab", "bench", "espruino", { logLevel: "debug" });
 const served = await serveServicesOnLoopback(services);
@@ -296,103 +405,6 @@ const flashed = await flashAndBoot(bin);
 if (flashed.problem) failures.push(`flash: ${flashed.problem}`);
 else console.log(`flash: ${flashed.summary}`);
 
-// 6. The budget, on a board's variables: `ESPRUINO_BOARD_BIN` is a 32-bit build with the
-// RP2040's layout and a fixed 12,000 variables (MEMORY.md). Every default manager online for a minute
-// (registered, configured, state reported, alarm delivered, clock synced) must fit in
-// `ONLINE_BUDGET`, must never have run short (the interpreter's error flags: its peak stayed under
-// the 12,000), and must not grow from that minute to the end of the soak.
-const boardBin = process.env.ESPRUINO_BOARD_BIN;
-const ONLINE_BUDGET = 8_400;
-/** How long the soak runs: `ESPRUINO_SOAK_MS` (an hour: 3600000), three minutes by default. */
-const SOAK_MS = Number(process.env.ESPRUINO_SOAK_MS ?? 180_000);
-/** What the heap may differ by between two idle moments: the collector and open sockets. */
-const GROWTH_TOLERANCE = 0.02;
-if (!boardBin) {
-  console.log(
-    "board budget: SKIPPED: ESPRUINO_BOARD_BIN is not set, so the budget on a board's 12,000 " +
-      "variables was not checked (a 32-bit build, see README.md and MEMORY.md).",
-  );
-} else {
-  const budgetNtp = new NtpServer({ clock: realClock, offsetMs: 60_000, stratum: 2 });
-  const ntpOnLoopback = await serveUdpOnLoopback(budgetNtp.handler);
-  const servedForBudget = await serveServicesOnLoopback(services);
-  try {
-    const run = await runFromStorage({
-      bin: boardBin,
-      code: readFileSync("dist/espruino.js", "utf8"),
-      name: "firmware.js",
-      files: {
-        "device.key": "espruino-test-key",
-        // The default firmware: the managers a board runs unless it opts in to more (the
-        // OtaManager, which also needs Storage for a second slot, is such an opt-in).
-        "managers.json": JSON.stringify(
-          JSON.parse(readFileSync("board/profiles/linux.json", "utf8")).defaultManagers,
-        ),
-        "services.json": JSON.stringify({
-          discoveryUrl: servedForBudget.discovery,
-          configUrl: servedForBudget.config,
-          alarmsUrl: servedForBudget.alarms,
-          stateUrl: servedForBudget.state,
-          ntpServers: [{ host: ntpOnLoopback.address, port: ntpOnLoopback.port }],
-        }),
-      },
-      epilogue: `var started = Date.now(); var raised = false; var minute = null; var poll = setInterval(function () {
-        var c = device.getSnapshot().children;
-        var config = c.config.getSnapshot().context;
-        var state = c.state.getSnapshot();
-        if (config.version === 1 && !raised) {
-          raised = true;
-          device.send({ type: "ALARM", alarm: { type: "budget-check", severity: "info", source: "test" } });
-        }
-        var reached = { token: c.auth.getSnapshot().matches("authenticated"),
-          configured: config.version === 1,
-          reported: state.value.connected === "synced" && state.context.acked === state.context.changes,
-          delivered: c.alarms.getSnapshot().context.counters.delivered === 1,
-          synced: !!c.timesync.getSnapshot().context.synced };
-        var elapsed = Date.now() - started;
-        if (minute === null && elapsed >= 60000) {
-          minute = process.memory().usage;
-          console.log("MINUTE " + JSON.stringify({ usage: minute, reached: reached, flags: E.getErrorFlags() }));
-        }
-        if (elapsed >= ${SOAK_MS}) {
-          clearInterval(poll);
-          console.log("SOAKED " + JSON.stringify({ usage: process.memory().usage, flags: E.getErrorFlags() }));
-          quit();
-        }
-      }, 1000);`,
-      timeoutMs: SOAK_MS + 120_000,
-    });
-    const minute = JSON.parse(run.output.match(/MINUTE (\{.*\})/)?.[1] ?? "null");
-    const soaked = JSON.parse(run.output.match(/SOAKED (\{.*\})/)?.[1] ?? "null");
-    if (!minute || !soaked) {
-      failures.push(`board budget: the firmware did not run its soak:\n${run.output.slice(-3000)}`);
-    } else {
-      const missed = Object.keys(minute.reached).filter((k) => !minute.reached[k]);
-      const flags = minute.flags.concat(soaked.flags);
-      const growth = (soaked.usage - minute.usage) / minute.usage;
-      console.log(
-        `board budget: all managers online after 60 s: ${minute.usage} JsVars of 12,000 (budget ${ONLINE_BUDGET}); after ${Math.round(SOAK_MS / 60_000)} min: ${soaked.usage}; error flags: ${flags.length ? flags.join(",") : "none"}`,
-      );
-      if (missed.length > 0)
-        failures.push(`board budget: not reached within 60 s: ${missed.join(", ")}`);
-      if (minute.usage > ONLINE_BUDGET) {
-        failures.push(
-          `board budget: ${minute.usage} JsVars online, over the ${ONLINE_BUDGET} budget`,
-        );
-      }
-      if (flags.length > 0)
-        failures.push(`board budget: the interpreter ran short: ${flags.join(",")}`);
-      if (growth > GROWTH_TOLERANCE) {
-        failures.push(
-          `board budget: grew from ${minute.usage} to ${soaked.usage} JsVars during the soak`,
-        );
-      }
-    }
-  } finally {
-    await servedForBudget.close();
-    await ntpOnLoopback.close();
-  }
-}
-
+await boardBudget();
 await overTheAir();
 finish();
