@@ -4,11 +4,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arrayFlat, arrayFlatMap, arrayFrom } from "../runtime/shims/array";
-import { MapShim, SetShim } from "../runtime/shims/collections";
-import { numberIsFinite, numberIsNaN } from "../runtime/shims/number";
-import { objectFromEntries, objectIs, readsStringKeyedIterables } from "../runtime/shims/object";
-import { SymbolShim } from "../runtime/shims/symbol";
+import { arrayFlat, arrayFlatMap, arrayFrom } from "../../../runtime/shims/array";
+import { MapShim, SetShim } from "../../../runtime/shims/collections";
+import { numberIsFinite, numberIsNaN } from "../../../runtime/shims/number";
+import {
+  objectFromEntries,
+  objectIs,
+  readsStringKeyedIterables,
+} from "../../../runtime/shims/object";
+import { SymbolShim } from "../../../runtime/shims/symbol";
 
 /** What an operation did: its value, or the kind of error it threw. */
 function outcome(run: () => unknown): unknown {

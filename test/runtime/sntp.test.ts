@@ -16,7 +16,7 @@ import {
   sampleOf,
   sntpRequest,
   unixMsToNtp,
-} from "../runtime/sntp.js";
+} from "../../runtime/sntp.js";
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ""), "hex"));
 

@@ -4,7 +4,7 @@ import {
   type BucketSettings,
   createRateLimiter,
   type RateVerdict,
-} from "../runtime/tokenBucket.js";
+} from "../../runtime/tokenBucket.js";
 
 /**
  * The reference: tokens counted exactly, in integers. Rates are quarters of a token a second,

@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MASKED_FIELDS, isMaskedName, MASK, maskText, maskValue } from "../runtime/mask";
-import { anyValue } from "./support/arbitraries.js";
+import { DEFAULT_MASKED_FIELDS, isMaskedName, MASK, maskText, maskValue } from "../../runtime/mask";
+import { anyValue } from "../support/arbitraries.js";
 
 const F = DEFAULT_MASKED_FIELDS;
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_STORAGE_NAME } from "../board/types.js";
-import { expiredFiles, logFileName, trailFiles } from "../runtime/logFiles.js";
+import { MAX_STORAGE_NAME } from "../../board/types.js";
+import { expiredFiles, logFileName, trailFiles } from "../../runtime/logFiles.js";
 
 const DAY = 86_400_000;
 

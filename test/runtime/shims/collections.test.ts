@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MapShim, SetShim } from "../runtime/shims/collections";
-import { hiddenName } from "../runtime/shims/hidden";
+import { MapShim, SetShim } from "../../../runtime/shims/collections";
+import { hiddenName } from "../../../runtime/shims/hidden";
 
 const objectA = { a: 1 };
 const objectB = { a: 1 };

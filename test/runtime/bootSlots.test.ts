@@ -16,8 +16,8 @@ import {
   nextSeq,
   readMarker,
   slotFile,
-} from "../runtime/bootSlots.js";
-import { EspruinoFlash, PowerCut } from "./support/espruinoFlash.js";
+} from "../../runtime/bootSlots.js";
+import { EspruinoFlash, PowerCut } from "../support/espruinoFlash.js";
 
 const crc = (s: string) => crc32(Buffer.from(s, "latin1"));
 

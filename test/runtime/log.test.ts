@@ -11,9 +11,9 @@ import {
   LOG_LEVELS,
   type LogRecord,
   levelAtLeast,
-} from "../runtime/log";
-import { DEFAULT_MASKED_FIELDS, MASK } from "../runtime/mask";
-import { anyValue } from "./support/arbitraries.js";
+} from "../../runtime/log";
+import { DEFAULT_MASKED_FIELDS, MASK } from "../../runtime/mask";
+import { anyValue } from "../support/arbitraries.js";
 
 const F = DEFAULT_MASKED_FIELDS;
 const HEADER = ["ts", "level", "msg", "manager", "device", "tenant", "ns"];

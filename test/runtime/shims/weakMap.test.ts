@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { WeakMapShim, WeakSetShim } from "../runtime/shims/weakMap";
+import { WeakMapShim, WeakSetShim } from "../../../runtime/shims/weakMap";
 
 class Actor {
   id = "actor";

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { Counter, Gauge, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { exposition, formatValue, type MetricFamily } from "../runtime/prometheus.js";
-import { type ParsedFamily, parsePromText } from "./support/promText.js";
+import { exposition, formatValue, type MetricFamily } from "../../runtime/prometheus.js";
+import { type ParsedFamily, parsePromText } from "../support/promText.js";
 
 /** Characters the format escapes or splits on, mixed into any Unicode text. */
 const tricky = fc.constantFrom(

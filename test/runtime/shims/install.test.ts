@@ -13,13 +13,15 @@ import vm from "node:vm";
 import { transformAsync } from "@babel/core";
 import * as esbuild from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installShims } from "../runtime/shims/install";
-import { createEspruinoLikeContext, providedBy } from "../scripts/espruino/builtins";
-import { runScenario } from "./fixtures/shims-xstate-entry";
+import { installShims } from "../../../runtime/shims/install";
+import { createEspruinoLikeContext, providedBy } from "../../../scripts/espruino/builtins";
+import { runScenario } from "../../fixtures/shims-xstate-entry";
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const preludePath = fileURLToPath(new URL("../runtime/shims/prelude.ts", import.meta.url));
-const xstateEntryPath = fileURLToPath(new URL("./fixtures/shims-xstate-entry.ts", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+const preludePath = fileURLToPath(new URL("../../../runtime/shims/prelude.ts", import.meta.url));
+const xstateEntryPath = fileURLToPath(
+  new URL("../../fixtures/shims-xstate-entry.ts", import.meta.url),
+);
 
 /** The Babel transforms of the Espruino build (shared/espruino/LANGUAGE.md), non-loose. */
 const ESPRUINO_BABEL_PLUGINS = [

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { jwtVerify, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { base64urlEncode } from "../runtime/base64url.js";
-import { type ApiAuth, authorize, type Role, roleAtLeast } from "../runtime/rbac.js";
+import { base64urlEncode } from "../../runtime/base64url.js";
+import { type ApiAuth, authorize, type Role, roleAtLeast } from "../../runtime/rbac.js";
 
 const KEY = "device api key, thirty-two bytes";
 const TENANT = "acme";

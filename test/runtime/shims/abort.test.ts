@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AbortControllerShim, AbortSignalShim } from "../runtime/shims/abort";
+import { AbortControllerShim, AbortSignalShim } from "../../../runtime/shims/abort";
 
 const REASON_OBJECT = { why: "object reason" };
 const REASONS: unknown[] = [undefined, "why", null, 0, REASON_OBJECT];

@@ -4,13 +4,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { keepingValue, losesValueWithoutOne } from "../runtime/shims/defineProperty.js";
+import { keepingValue, losesValueWithoutOne } from "../../../runtime/shims/defineProperty.js";
 import {
   exactIncludes,
   exactIndexOf,
   exactReplace,
   overrunsEnd,
-} from "../runtime/shims/stringSearch.js";
+} from "../../../runtime/shims/stringSearch.js";
 
 /** 2v29's `indexOf`: also hits where the needle's start matches the text's end. */
 function overrunningIndexOf(this: string, search: string, from = 0): number {
