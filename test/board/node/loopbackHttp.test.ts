@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type LoopbackServer, serveOnLoopback } from "../board/node/loopbackHttp.js";
-import { rawRequest } from "./support/rawHttp.js";
+import { type LoopbackServer, serveOnLoopback } from "../../../board/node/loopbackHttp.js";
+import { rawRequest } from "../../support/rawHttp.js";
 
 const servers: LoopbackServer[] = [];
 afterEach(async () => {

@@ -2,16 +2,16 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { loopbackHttp, serveOnLoopback } from "../board/node/loopbackHttp.js";
+import { loopbackHttp, serveOnLoopback } from "../../board/node/loopbackHttp.js";
 import {
   type HttpHandler,
   MAX_BODY_BYTES,
   type ServiceRequest,
   type ServiceResponse,
   SimulatedNetwork,
-} from "../board/sim/simulatedNetwork.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import type { Http, HttpRequest, HttpResponse } from "../board/types.js";
+} from "../../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
+import type { Http, HttpRequest, HttpResponse } from "../../board/types.js";
 
 const ORIGIN = "http://svc.sim";
 

@@ -14,10 +14,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { directoryMirror } from "../board/node/fileMirror.js";
-import { FlashStorage } from "../board/sim/flashStorage.js";
-import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { startDevice } from "./support/device.js";
+import { directoryMirror } from "../../../board/node/fileMirror.js";
+import { FlashStorage } from "../../../board/sim/flashStorage.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import { ListClock } from "../scripts/bench/listClock.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { ListClock } from "../../../scripts/bench/listClock.js";
 
 type Op =
   | { op: "set"; ms: number; nested: number }

@@ -3,9 +3,9 @@
  * (measured on 2v29): the headers it must add itself, and the bounds it keeps on what it reads.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { espruinoHttp, MAX_RESPONSE_BYTES } from "../board/espruino/http.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import type { HttpResponse } from "../board/types.js";
+import { espruinoHttp, MAX_RESPONSE_BYTES } from "../../../board/espruino/http.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import type { HttpResponse } from "../../../board/types.js";
 
 type Listener = (...args: unknown[]) => void;
 
