@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import fc from "fast-check";
 import { Counter, Gauge, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { exposition, type MetricFamily } from "../runtime/prometheus.js";
-import { PromTextError, type PromTextReason, parsePromText } from "./support/promText.js";
+import { exposition, type MetricFamily } from "../../runtime/prometheus.js";
+import { PromTextError, type PromTextReason, parsePromText } from "./promText.js";
 
 function reasonOf(text: string): PromTextReason | "accepted" {
   try {
