@@ -1,10 +1,10 @@
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
-import { createEspruinoLikeContext, providedBy } from "../scripts/espruino/builtins.js";
-import { checkBundle, formatViolations } from "../scripts/espruino/gate.js";
-import { runFromStorage } from "../scripts/espruino/interpreter.js";
-import { lowerForEspruino } from "../scripts/espruino/pipeline.js";
-import { runApiCases } from "./fixtures/api-entry.js";
+import { createEspruinoLikeContext, providedBy } from "../../../scripts/espruino/builtins.js";
+import { checkBundle, formatViolations } from "../../../scripts/espruino/gate.js";
+import { runFromStorage } from "../../../scripts/espruino/interpreter.js";
+import { lowerForEspruino } from "../../../scripts/espruino/pipeline.js";
+import { runApiCases } from "../../fixtures/api-entry.js";
 
 /** The fixture's results on Node, as JSON reads them back. */
 function nodeResults(): Array<[string, unknown]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { HttpResponse } from "../board/types.js";
-import { apiDevice } from "./support/apiDevice.js";
+import type { HttpResponse } from "../../../board/types.js";
+import { apiDevice } from "../../support/apiDevice.js";
 
 const SECOND = 1000;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

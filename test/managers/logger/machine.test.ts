@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import { FlashStorage } from "../board/sim/flashStorage.js";
-import type { SinkNotice } from "../managers/logger/effects.js";
-import type { AuditRecord } from "../managers/logger/machine.js";
-import type { LogEntry } from "../runtime/log.js";
-import { trailFiles } from "../runtime/logFiles.js";
-import { startDevice } from "./support/device.js";
+import { FlashStorage } from "../../../board/sim/flashStorage.js";
+import type { SinkNotice } from "../../../managers/logger/effects.js";
+import type { AuditRecord } from "../../../managers/logger/machine.js";
+import type { LogEntry } from "../../../runtime/log.js";
+import { trailFiles } from "../../../runtime/logFiles.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const DAY = 24 * 3600 * SECOND;

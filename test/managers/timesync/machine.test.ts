@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import type { TimeSyncContext } from "../managers/timesync/machine.js";
-import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { NTP_EPOCH_MS, NtpServer } from "../simulations/services/index.js";
-import { startDevice } from "./support/device.js";
+import type { TimeSyncContext } from "../../../managers/timesync/machine.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { NTP_EPOCH_MS, NtpServer } from "../../../simulations/services/index.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

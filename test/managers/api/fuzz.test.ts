@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiDevice } from "./support/apiDevice.js";
+import { apiDevice } from "../../support/apiDevice.js";
 
 interface RawAnswer {
   status: number;

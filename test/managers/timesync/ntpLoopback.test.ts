@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import { loopbackUdp, serveUdpOnLoopback } from "../board/node/loopbackUdp.js";
-import { realClock } from "../board/node/realClock.js";
-import type { TimeSyncContext } from "../managers/timesync/machine.js";
-import { simulateDevice } from "../simulations/device.js";
-import { NtpServer } from "../simulations/services/index.js";
+import { loopbackUdp, serveUdpOnLoopback } from "../../../board/node/loopbackUdp.js";
+import { realClock } from "../../../board/node/realClock.js";
+import type { TimeSyncContext } from "../../../managers/timesync/machine.js";
+import { simulateDevice } from "../../../simulations/device.js";
+import { NtpServer } from "../../../simulations/services/index.js";
 
 function chronydPath(): string | null {
   try {

@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import { createWallClock, SLEW_RATE } from "../managers/timesync/wallClock.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { createWallClock, SLEW_RATE } from "../../../managers/timesync/wallClock.js";
 
 describe("the wall clock", () => {
   it("reads the board clock until corrected, then steps at once", () => {

@@ -7,16 +7,16 @@
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { loopbackHttp, serveOnLoopback } from "../board/node/loopbackHttp.js";
-import { FlashStorage } from "../board/sim/flashStorage.js";
-import type { HttpResponse } from "../board/types.js";
-import { ROLLED_BACK_FILE, slotStorage } from "../managers/ota/release.js";
-import { readMarker } from "../runtime/bootSlots.js";
-import { openManifest } from "../runtime/otaManifest.js";
-import { signToken } from "../simulations/services/tokens.js";
-import { UpdateServer } from "../simulations/services/updateServer.js";
-import { apiDevice } from "./support/apiDevice.js";
-import { image, ns, otaWorld, tenant } from "./support/otaDevice.js";
+import { loopbackHttp, serveOnLoopback } from "../../../board/node/loopbackHttp.js";
+import { FlashStorage } from "../../../board/sim/flashStorage.js";
+import type { HttpResponse } from "../../../board/types.js";
+import { ROLLED_BACK_FILE, slotStorage } from "../../../managers/ota/release.js";
+import { readMarker } from "../../../runtime/bootSlots.js";
+import { openManifest } from "../../../runtime/otaManifest.js";
+import { signToken } from "../../../simulations/services/tokens.js";
+import { UpdateServer } from "../../../simulations/services/updateServer.js";
+import { apiDevice } from "../../support/apiDevice.js";
+import { image, ns, otaWorld, tenant } from "../../support/otaDevice.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

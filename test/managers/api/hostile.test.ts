@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SIMULATED_API_KEY } from "../simulations/device.js";
-import { apiDevice, FAKE_ALARMS, fakeManager } from "./support/apiDevice.js";
-import { rawRequest } from "./support/rawHttp.js";
+import { SIMULATED_API_KEY } from "../../../simulations/device.js";
+import { apiDevice, FAKE_ALARMS, fakeManager } from "../../support/apiDevice.js";
+import { rawRequest } from "../../support/rawHttp.js";
 
 const SECOND = 1000;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -24,7 +24,7 @@ describe("hostile tokens over real HTTP", () => {
   const d = apiDevice({
     loopback: true,
     extra: [fakeManager("alarms", FAKE_ALARMS)],
-    // The clock stands still while real HTTP runs: limits are tested in apiFlood.test.ts.
+    // The clock stands still while real HTTP runs: limits are tested in flood.test.ts.
     api: { port: 0, rateLimit: { burst: 1000, refillPerSec: 1000 }, unverifiedPerSec: 1000 },
   });
   let port = 0;

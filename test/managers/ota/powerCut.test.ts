@@ -8,15 +8,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { manifestFile, slotStorage, writtenBytes } from "../managers/ota/release.js";
-import { readMarker, SLOTS, slotFile } from "../runtime/bootSlots.js";
-import { crc32 } from "../runtime/crc32.js";
-import { openManifest } from "../runtime/otaManifest.js";
-import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { CutFlash } from "./support/cutFlash.js";
-import "./support/fastCheckSeed.js";
-import { PowerCut } from "./support/espruinoFlash.js";
-import { image, ns, otaWorld, tenant } from "./support/otaDevice.js";
+import { manifestFile, slotStorage, writtenBytes } from "../../../managers/ota/release.js";
+import { readMarker, SLOTS, slotFile } from "../../../runtime/bootSlots.js";
+import { crc32 } from "../../../runtime/crc32.js";
+import { openManifest } from "../../../runtime/otaManifest.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { CutFlash } from "../../support/cutFlash.js";
+import "../../support/fastCheckSeed.js";
+import { PowerCut } from "../../support/espruinoFlash.js";
+import { image, ns, otaWorld, tenant } from "../../support/otaDevice.js";
 
 /** A slot committed and intact: what the device can always fall back on. */
 function committedSlots(flash: CutFlash): string[] {

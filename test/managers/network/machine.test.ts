@@ -5,8 +5,8 @@ import {
   NETWORK_DEFAULTS,
   type NetworkContext,
   networkCounters,
-} from "../managers/network/machine.js";
-import { startDevice } from "./support/device.js";
+} from "../../../managers/network/machine.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { base64urlEncode } from "../runtime/base64url.js";
-import { utf8Encode } from "../runtime/utf8.js";
-import { apiDevice, FAKE_ALARMS, fakeManager, parseAnswer, tenant } from "./support/apiDevice.js";
+import { base64urlEncode } from "../../../runtime/base64url.js";
+import { utf8Encode } from "../../../runtime/utf8.js";
+import {
+  apiDevice,
+  FAKE_ALARMS,
+  fakeManager,
+  parseAnswer,
+  tenant,
+} from "../../support/apiDevice.js";
 
 const SECOND = 1000;
 
@@ -173,7 +179,7 @@ describe("device API over real HTTP on loopback", () => {
 
 describe("device API on the in-memory network", () => {
   it("publishes /metrics that parse strictly, equal what the managers hold, and pass promtool", async () => {
-    const { parsePromText } = await import("./support/promText.js");
+    const { parsePromText } = await import("../../support/promText.js");
     const d = apiDevice({
       extra: [
         fakeManager("alarms", FAKE_ALARMS),
@@ -245,7 +251,7 @@ describe("device API on the in-memory network", () => {
   });
 
   it("publishes what the real alarm and watchdog managers hold", async () => {
-    const { parsePromText } = await import("./support/promText.js");
+    const { parsePromText } = await import("../../support/promText.js");
     const d = apiDevice();
     d.actor.start();
     d.clock.advance(10 * SECOND);

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, assign, sendParent, setup } from "xstate";
-import { SimulatedWatchdog } from "../board/sim/simulatedWatchdog.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import type { ManagerSpec } from "../managers/controller/spec.js";
-import { type PingEvent, pongFor, READY } from "../managers/supervision.js";
+import { SimulatedWatchdog } from "../../../board/sim/simulatedWatchdog.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import type { ManagerSpec } from "../../../managers/controller/spec.js";
+import { type PingEvent, pongFor, READY } from "../../../managers/supervision.js";
 import {
   mergeWatchdogSettings,
   WATCHDOG_DEFAULTS,
   type WatchdogContext,
-} from "../managers/watchdog/machine.js";
-import { stateName } from "../runtime/stateName.js";
-import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { startDevice } from "./support/device.js";
+} from "../../../managers/watchdog/machine.js";
+import { stateName } from "../../../runtime/stateName.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AnyActorRef } from "xstate";
-import type { LoggerContext } from "../managers/logger/machine.js";
-import type { StateContext } from "../managers/state/machine.js";
-import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { CONFIG_ORIGIN } from "../simulations/services/index.js";
-import { startDevice } from "./support/device.js";
+import type { LoggerContext } from "../../../managers/logger/machine.js";
+import type { StateContext } from "../../../managers/state/machine.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { CONFIG_ORIGIN } from "../../../simulations/services/index.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

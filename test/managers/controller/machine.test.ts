@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { type AnyActorRef, assign, sendParent, setup } from "xstate";
-import { ESCALATION_FILE } from "../managers/controller/device.js";
-import { SUPERVISOR_DEFAULTS } from "../managers/controller/machine.js";
-import { type ManagerSpec, startOrder } from "../managers/controller/spec.js";
-import { type PingEvent, pongFor, READY } from "../managers/supervision.js";
-import { createCompiledActor } from "../scripts/charts/adapt.js";
-import { SIMULATED_DEVICE } from "../simulations/device.js";
-import { startDevice } from "./support/device.js";
+import { ESCALATION_FILE } from "../../../managers/controller/device.js";
+import { SUPERVISOR_DEFAULTS } from "../../../managers/controller/machine.js";
+import { type ManagerSpec, startOrder } from "../../../managers/controller/spec.js";
+import { type PingEvent, pongFor, READY } from "../../../managers/supervision.js";
+import { createCompiledActor } from "../../../scripts/charts/adapt.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { startDevice } from "../../support/device.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
