@@ -5,10 +5,10 @@
  * shares one world; an expectation that does not hold is named with what was found.
  */
 import { describe, expect, it } from "vitest";
-import { createCompiledActor } from "../scripts/charts/adapt.js";
-import { runScenario } from "../simulations/runScenario.js";
-import { MINUTE, type Scenario } from "../simulations/scenario.js";
-import { SCENARIOS, scenarioNamed } from "../simulations/scenarios/index.js";
+import { createCompiledActor } from "../../scripts/charts/adapt.js";
+import { runScenario } from "../../simulations/runScenario.js";
+import { MINUTE, type Scenario } from "../../simulations/scenario.js";
+import { SCENARIOS, scenarioNamed } from "../../simulations/scenarios/index.js";
 
 describe("the scenarios that ship", () => {
   it("are a dozen or more, each named as its file", () => {

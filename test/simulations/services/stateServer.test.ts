@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { loopbackHttp } from "../board/node/loopbackHttp.js";
-import { realClock } from "../board/node/realClock.js";
-import { callHandler, type ServiceResponse } from "../board/sim/simulatedNetwork.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import type { HttpResponse } from "../board/types.js";
-import { serveServicesOnLoopback, startServices } from "../simulations/services/index.js";
-import { StateServer } from "../simulations/services/stateServer.js";
-import { signToken } from "../simulations/services/tokens.js";
+import { loopbackHttp } from "../../../board/node/loopbackHttp.js";
+import { realClock } from "../../../board/node/realClock.js";
+import { callHandler, type ServiceResponse } from "../../../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import type { HttpResponse } from "../../../board/types.js";
+import { serveServicesOnLoopback, startServices } from "../../../simulations/services/index.js";
+import { StateServer } from "../../../simulations/services/stateServer.js";
+import { signToken } from "../../../simulations/services/tokens.js";
 
 const KEY = "state-test-key";
 const DEVICE = { sub: "dev-1", tenant: "acme", ns: "plant-1", roles: ["device"] };

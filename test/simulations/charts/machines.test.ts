@@ -5,9 +5,9 @@ import {
   chartOf,
   exportDefinition,
   machineFromDefinition,
-} from "../simulations/charts/definition.js";
-import { deviceMachines } from "../simulations/charts/deviceMachines.js";
-import { MACHINES_DIR, machineFiles } from "../simulations/charts/files.js";
+} from "../../../simulations/charts/definition.js";
+import { deviceMachines } from "../../../simulations/charts/deviceMachines.js";
+import { MACHINES_DIR, machineFiles } from "../../../simulations/charts/files.js";
 
 const machines = deviceMachines();
 

@@ -8,16 +8,16 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import { deviceMachines } from "../simulations/charts/deviceMachines.js";
-import { simulateDevice } from "../simulations/device.js";
-import { type LiveInspector, startInspector } from "../simulations/inspector.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
+import { deviceMachines } from "../../simulations/charts/deviceMachines.js";
+import { simulateDevice } from "../../simulations/device.js";
+import { type LiveInspector, startInspector } from "../../simulations/inspector.js";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   console.warn(
-    `viewer.browser.test: SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN)`,
+    `viewerPage.browser.test: SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN)`,
   );
 }
 

@@ -5,11 +5,11 @@
  */
 import stringify from "fast-json-stable-stringify";
 import { describe, expect, it } from "vitest";
-import { createCompiledActor } from "../scripts/charts/adapt.js";
-import { parseRecording, ReplayDivergence, replay } from "../simulations/recording/replay.js";
-import { runScenario } from "../simulations/runScenario.js";
-import type { Scenario } from "../simulations/scenario.js";
-import { scenarioNamed } from "../simulations/scenarios/index.js";
+import { createCompiledActor } from "../../../scripts/charts/adapt.js";
+import { parseRecording, ReplayDivergence, replay } from "../../../simulations/recording/replay.js";
+import { runScenario } from "../../../simulations/runScenario.js";
+import type { Scenario } from "../../../simulations/scenario.js";
+import { scenarioNamed } from "../../../simulations/scenarios/index.js";
 
 function record(name: string): string[] {
   const lines: string[] = [];

@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
-import { createEspruinoLikeContext } from "../scripts/espruino/builtins.js";
-import { runFromStorage } from "../scripts/espruino/interpreter.js";
-import { replay } from "../simulations/recording/replay.js";
+import { createEspruinoLikeContext } from "../../../scripts/espruino/builtins.js";
+import { runFromStorage } from "../../../scripts/espruino/interpreter.js";
+import { replay } from "../../../simulations/recording/replay.js";
 
 const BUNDLE = "dist/espruino-record.js";
 const bin = process.env.ESPRUINO_BIN;

@@ -6,11 +6,11 @@
  * reachable transition of every manager (`npm run coverage:charts` prints the table).
  */
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import { chartElements, measureCoverage } from "../simulations/paths/coverage.js";
-import { PATH_MODELS } from "../simulations/paths/models.js";
-import { generatePaths, type PathKind } from "../simulations/paths/paths.js";
-import { runSteps } from "../simulations/paths/run.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { chartElements, measureCoverage } from "../../../simulations/paths/coverage.js";
+import { PATH_MODELS } from "../../../simulations/paths/models.js";
+import { generatePaths, type PathKind } from "../../../simulations/paths/paths.js";
+import { runSteps } from "../../../simulations/paths/run.js";
 
 const KINDS: PathKind[] = ["shortest", "simple", "transition"];
 

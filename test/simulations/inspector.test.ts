@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { AnyActorRef } from "xstate";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import { DEFAULT_MASKED_FIELDS, maskValue } from "../runtime/mask.js";
-import { simulateDevice } from "../simulations/device.js";
-import { type LiveInspector, startInspector } from "../simulations/inspector.js";
+import { VirtualClock } from "../../board/sim/virtualClock.js";
+import { DEFAULT_MASKED_FIELDS, maskValue } from "../../runtime/mask.js";
+import { simulateDevice } from "../../simulations/device.js";
+import { type LiveInspector, startInspector } from "../../simulations/inspector.js";
 
 interface Message {
   type: string;

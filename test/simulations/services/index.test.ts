@@ -1,19 +1,19 @@
 import { createHmac } from "node:crypto";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { loopbackHttp } from "../board/node/loopbackHttp.js";
-import { realClock } from "../board/node/realClock.js";
-import { type HttpHandler, SimulatedNetwork } from "../board/sim/simulatedNetwork.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import type { Http, HttpResponse } from "../board/types.js";
-import { Faults, withFaults } from "../simulations/services/faults.js";
+import { loopbackHttp } from "../../../board/node/loopbackHttp.js";
+import { realClock } from "../../../board/node/realClock.js";
+import { type HttpHandler, SimulatedNetwork } from "../../../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import type { Http, HttpResponse } from "../../../board/types.js";
+import { Faults, withFaults } from "../../../simulations/services/faults.js";
 import {
   CONFIG_ORIGIN,
   type DeviceRecord,
   DISCOVERY_ORIGIN,
   serveServicesOnLoopback,
   startServices,
-} from "../simulations/services/index.js";
+} from "../../../simulations/services/index.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

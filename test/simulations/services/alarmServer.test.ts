@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { loopbackHttp } from "../board/node/loopbackHttp.js";
-import { realClock } from "../board/node/realClock.js";
-import type { ServiceResponse } from "../board/sim/simulatedNetwork.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import type { HttpResponse } from "../board/types.js";
-import type { ReportedAlarm } from "../simulations/services/alarmServer.js";
+import { loopbackHttp } from "../../../board/node/loopbackHttp.js";
+import { realClock } from "../../../board/node/realClock.js";
+import type { ServiceResponse } from "../../../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import type { HttpResponse } from "../../../board/types.js";
+import type { ReportedAlarm } from "../../../simulations/services/alarmServer.js";
 import {
   type DeviceRecord,
   serveServicesOnLoopback,
   startServices,
-} from "../simulations/services/index.js";
-import { signToken } from "../simulations/services/tokens.js";
+} from "../../../simulations/services/index.js";
+import { signToken } from "../../../simulations/services/tokens.js";
 
 const ALPHA: DeviceRecord = {
   deviceId: "dev-alpha",

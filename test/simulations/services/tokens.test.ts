@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { HttpHandler, ServiceResponse } from "../board/sim/simulatedNetwork.js";
-import { VirtualClock } from "../board/sim/virtualClock.js";
-import { type DeviceRecord, startServices } from "../simulations/services/index.js";
-import { signToken } from "../simulations/services/tokens.js";
+import type { HttpHandler, ServiceResponse } from "../../../board/sim/simulatedNetwork.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { type DeviceRecord, startServices } from "../../../simulations/services/index.js";
+import { signToken } from "../../../simulations/services/tokens.js";
 
 const DEVICE: DeviceRecord = {
   deviceId: "dev-1",
