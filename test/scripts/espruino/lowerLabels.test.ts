@@ -1,7 +1,7 @@
 import { transformSync } from "@babel/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { lowerLabels } from "../scripts/espruino/lowerLabels.js";
+import { lowerLabels } from "../../../scripts/espruino/lowerLabels.js";
 
 const lower = (code: string) =>
   transformSync(code, { babelrc: false, configFile: false, plugins: [lowerLabels] })!.code!;

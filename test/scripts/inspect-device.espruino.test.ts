@@ -13,15 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { parseInspectionLine } from "../runtime/inspectLine.js";
-import { runFromStorage } from "../scripts/espruino/interpreter.js";
-import { openDeviceConsole } from "../simulations/deviceConsole.js";
-import { type LiveInspector, startInspector } from "../simulations/inspector.js";
+import { parseInspectionLine } from "../../runtime/inspectLine.js";
+import { runFromStorage } from "../../scripts/espruino/interpreter.js";
+import { openDeviceConsole } from "../../simulations/deviceConsole.js";
+import { type LiveInspector, startInspector } from "../../simulations/inspector.js";
 
 const bin = process.env.ESPRUINO_BIN;
 if (!bin) {
   console.warn(
-    "inspectDevice.espruino.test: SKIPPED: ESPRUINO_BIN is not set (an Espruino Linux build with --telnet)",
+    "inspect-device.espruino.test: SKIPPED: ESPRUINO_BIN is not set (an Espruino Linux build with --telnet)",
   );
 }
 const TELNET = "tcp://127.0.0.1:2323";

@@ -11,7 +11,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkFit, loadProfile } from "../board/profiles/profiles.js";
+import { checkFit, loadProfile } from "../../board/profiles/profiles.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flash-test-"));
 const DEVICE = {

@@ -1,6 +1,6 @@
 import { transformSync } from "@babel/core";
 import { describe, expect, it } from "vitest";
-import { inlineConstants } from "../scripts/espruino/inlineConstants.js";
+import { inlineConstants } from "../../../scripts/espruino/inlineConstants.js";
 
 const inline = (code: string) =>
   transformSync(code, {

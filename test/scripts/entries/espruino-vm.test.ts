@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
-import { createEspruinoLikeContext, missingGlobals } from "../scripts/espruino/builtins.js";
-import { firstDifference, parseTraceOutput } from "../scripts/espruino/trace.js";
-import { runNetworkTrace } from "../simulations/networkTrace.js";
-import { fakeEspruinoStorage } from "./support/espruinoModules.js";
+import { createEspruinoLikeContext, missingGlobals } from "../../../scripts/espruino/builtins.js";
+import { firstDifference, parseTraceOutput } from "../../../scripts/espruino/trace.js";
+import { runNetworkTrace } from "../../../simulations/networkTrace.js";
+import { fakeEspruinoStorage } from "../../support/espruinoModules.js";
 
 function bundle(file: string): string {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
