@@ -6,14 +6,14 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { walkLeaves } from "../../runtime/chart/leaves.js";
-import { installersFor } from "../../runtime/shims/install.js";
+import { walkLeaves } from "../../../runtime/chart/leaves.js";
+import { installersFor } from "../../../runtime/shims/install.js";
 import {
   checkLeafCounts,
   DefinitionNotWrittenOut,
   lazyDefinitions,
-} from "../../scripts/charts/lazyDefinitions.js";
-import { deviceMachines } from "../../simulations/charts/deviceMachines.js";
+} from "../../../scripts/charts/lazyDefinitions.js";
+import { deviceMachines } from "../../../simulations/charts/deviceMachines.js";
 
 function leafCount(config: Record<string, any>): number {
   let n = 0;

@@ -4,11 +4,11 @@
  * faults; every snapshot, relayed event and emitted event must be the same, in the same order.
  */
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../board/sim/virtualClock.js";
-import { createCompiledActor } from "../../scripts/charts/adapt.js";
-import { SIMULATED_DEVICE } from "../../simulations/device.js";
-import { simulateWorld } from "../../simulations/world.js";
-import { traceDifference, traceRecorder } from "../support/traces.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { createCompiledActor } from "../../../scripts/charts/adapt.js";
+import { SIMULATED_DEVICE } from "../../../simulations/device.js";
+import { simulateWorld } from "../../../simulations/world.js";
+import { traceDifference, traceRecorder } from "../../support/traces.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { type AnyStateMachine, and, assign, createActor, log, sendTo, setup } from "xstate";
-import { VirtualClock } from "../../board/sim/virtualClock.js";
-import { createCompiledActor } from "../../scripts/charts/adapt.js";
-import { chartsModule, compileChart, UnsupportedFeature } from "../../scripts/charts/compile.js";
-import { traceDifference, traceRecorder } from "../support/traces.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { createCompiledActor } from "../../../scripts/charts/adapt.js";
+import { chartsModule, compileChart, UnsupportedFeature } from "../../../scripts/charts/compile.js";
+import { traceDifference, traceRecorder } from "../../support/traces.js";
 
 const machine = (config: Record<string, unknown>) =>
   setup({

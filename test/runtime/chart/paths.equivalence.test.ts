@@ -8,13 +8,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../board/sim/virtualClock.js";
-import { createCompiledActor } from "../../scripts/charts/adapt.js";
-import type { PathModel } from "../../simulations/paths/model.js";
-import { PATH_MODELS } from "../../simulations/paths/models.js";
-import { generatePaths, type PathKind } from "../../simulations/paths/paths.js";
-import { type CreateActor, runSteps, type Step } from "../../simulations/paths/run.js";
-import { traceDifference, traceRecorder } from "../support/traces.js";
+import { VirtualClock } from "../../../board/sim/virtualClock.js";
+import { createCompiledActor } from "../../../scripts/charts/adapt.js";
+import type { PathModel } from "../../../simulations/paths/model.js";
+import { PATH_MODELS } from "../../../simulations/paths/models.js";
+import { generatePaths, type PathKind } from "../../../simulations/paths/paths.js";
+import { type CreateActor, runSteps, type Step } from "../../../simulations/paths/run.js";
+import { traceDifference, traceRecorder } from "../../support/traces.js";
 
 function trace(model: PathModel, steps: readonly Step[], createActor?: CreateActor): string[] {
   const clock = new VirtualClock();
