@@ -1,8 +1,9 @@
 /**
  * `npm run coverage:charts`: runs every manager's generated paths (`simulations/paths`) under
- * XState on the virtual clock and prints, per manager, the states and transitions they reach,
- * then each one not reached (and why, when the model declares it unreachable). Exits non-zero
- * when a reachable transition or a state is left unreached, as `test/paths.test.ts` does.
+ * XState on the virtual clock and prints, per manager, the states and transitions they reach, then
+ * each one not reached (and why, when the model declares it unreachable). Exits non-zero when a
+ * reachable transition or a state is left unreached, as `test/simulations/paths/paths.test.ts`
+ * does.
  */
 import { coverageTable, measureCoverage } from "../simulations/paths/coverage.js";
 import { PATH_MODELS } from "../simulations/paths/models.js";

@@ -3,7 +3,7 @@
  * settings, a timeline of what the world does (radio faults, service faults, operator pushes,
  * alarm floods, power cuts, clock jumps), and what must hold at the end. `runScenario.ts` plays
  * it on the virtual clock for one device or a fleet; `npm run simulate -- <name>` prints the
- * result, and `test/scenarios.test.ts` fails on any expectation that does not hold.
+ * result, and `test/simulations/scenarios.test.ts` fails on any expectation that does not hold.
  */
 import type { SupervisorSettings } from "../managers/controller/machine.js";
 import type { NetworkSettings } from "../managers/network/machine.js";

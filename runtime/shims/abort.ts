@@ -5,7 +5,7 @@
  * `controller.signal` to the promise creator and calls `controller.abort()` when the actor stops.
  * Without it every promise actor rejects at once and silently takes its `onError` path.
  *
- * Guarantees, as Node's built-ins (checked against them in test/shims-abort.test.ts):
+ * Guarantees, as Node's built-ins (checked against them in test/runtime/shims/abort.test.ts):
  * - `signal.aborted`, `signal.reason` (read-only getters), `signal.throwIfAborted()`;
  * - `controller.abort(reason)`: only the first call counts; no reason (or undefined) gives an
  *   Error named "AbortError", message "This operation was aborted", code 20 (Node's is a

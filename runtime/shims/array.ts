@@ -6,7 +6,7 @@
  * is not an array (`[...set]`, `[...map.keys()]`), xstate calls `Array.from` on Sets and Maps, and
  * it flattens transitions and actions with `flat` and `flatMap`.
  *
- * Guarantees, as Node's built-ins (checked against them in test/shims-array.test.ts):
+ * Guarantees, as Node's built-ins (checked against them in test/runtime/shims/array.test.ts):
  * - `Array.from(items, mapFn?, thisArg?)`: iterables (an `"@@iterator"` method, or a native
  *   `Symbol.iterator`), arrays (holes read as undefined), strings by code point, then array-likes
  *   (`length` converted as ToLength); `mapFn(value, index)` called with `thisArg`; TypeError for

@@ -5,7 +5,7 @@
  * with for…of and spread, which Babel lowers to helpers that look up
  * `o[Symbol.iterator] || o["@@iterator"]` and call `Array.from`.
  *
- * Guarantees, as Node's built-ins (checked against them in test/shims-collections.test.ts):
+ * Guarantees, as Node's built-ins (checked against them in test/runtime/shims/collections.test.ts):
  * - SameValueZero keys: NaN finds NaN, -0 and +0 are one key (kept as +0);
  * - insertion order; setting an existing key keeps its place, re-adding a deleted key puts it last;
  * - live iteration: an iterator (and `forEach`) skips entries deleted before it reaches them, visits

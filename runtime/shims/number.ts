@@ -4,8 +4,8 @@
  * Who needs it: xstate calls `Number.isNaN` to tell numeric delays from named ones;
  * `Number.isFinite` is one line and spares the project's own code from asking which a device has.
  *
- * Guarantees, as Node's built-ins (checked in test/shims-array.test.ts): no coercion, so only
- * values of type number answer true (`Number.isNaN("x")` is false, `Number.isFinite("1")` is
+ * Guarantees, as Node's built-ins (checked in test/runtime/shims/array.test.ts): no coercion, so
+ * only values of type number answer true (`Number.isNaN("x")` is false, `Number.isFinite("1")` is
  * false).
  */
 

@@ -8,11 +8,11 @@
  * `"@@iterator"` key this one replaces the native (install.ts decides, by probing it).
  * `Object.is` (same-value equality: NaN equals NaN, -0 differs from +0) is two lines.
  *
- * Guarantees, as Node's built-ins (checked in test/shims-array.test.ts): `objectIs` agrees with
- * `Object.is` on every pair; `objectFromEntries` reads arrays, strings and `"@@iterator"` iterables,
- * converts keys with String (as ToPropertyKey does for non-symbols), keeps the last value of a
- * repeated key, makes `"__proto__"` an own property, and throws TypeError for null/undefined, a
- * non-iterable or an entry that is not an object.
+ * Guarantees, as Node's built-ins (checked in test/runtime/shims/array.test.ts): `objectIs` agrees
+ * with `Object.is` on every pair; `objectFromEntries` reads arrays, strings and `"@@iterator"`
+ * iterables, converts keys with String (as ToPropertyKey does for non-symbols), keeps the last
+ * value of a repeated key, makes `"__proto__"` an own property, and throws TypeError for
+ * null/undefined, a non-iterable or an entry that is not an object.
  */
 import { forEachIterated, ITERATOR_KEY } from "./iterable";
 

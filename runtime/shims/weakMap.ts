@@ -9,12 +9,12 @@
  * with the byte 0xFF (which Espruino never enumerates, see hidden.ts). The value dies with the key;
  * `delete` removes the property. Nothing refers to a key but the key's owner.
  *
- * Guarantees, as Node's built-ins (checked against them in test/shims-weak.test.ts): `get`, `set`,
- * `has`, `delete` (and `add` for a WeakSet) with their return values; two WeakMaps never see each
- * other's values; a key does not inherit a value stored on its prototype; `set`/`add` throw
- * TypeError for a key that is not an object or function, while `get`/`has`/`delete` answer
- * undefined/false; a stored key gains no enumerable property (`Object.keys`, `for…in` and
- * `JSON.stringify` of the key are unchanged).
+ * Guarantees, as Node's built-ins (checked against them in test/runtime/shims/weakMap.test.ts):
+ * `get`, `set`, `has`, `delete` (and `add` for a WeakSet) with their return values; two WeakMaps
+ * never see each other's values; a key does not inherit a value stored on its prototype;
+ * `set`/`add` throw TypeError for a key that is not an object or function, while
+ * `get`/`has`/`delete` answer undefined/false; a stored key gains no enumerable property
+ * (`Object.keys`, `for…in` and `JSON.stringify` of the key are unchanged).
  *
  * Not matched: a frozen or non-extensible key (Node accepts it, here `defineProperty` throws; Espruino
  * has no `Object.freeze`), and `Object.getOwnPropertyNames(key)` lists the hidden slot on Node.

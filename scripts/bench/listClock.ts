@@ -1,8 +1,9 @@
 /**
  * The virtual clock as it was before its timers moved into a binary heap: a list kept sorted by
  * inserting with a backward scan and a splice, and a forward scan and splice to clear. Kept as the
- * baseline `npm run bench` measures the heap against, and that `test/virtualClock.test.ts`
- * requires to fire timers in exactly the same order (so traces stay identical).
+ * baseline `npm run bench` measures the heap against, and that
+ * `test/board/sim/virtualClock.test.ts` requires to fire timers in exactly the same order (so
+ * traces stay identical).
  */
 import type { Clock } from "../../board/types.js";
 

@@ -1,7 +1,7 @@
 /**
- * Entry of `dist/espruino-record.js`: records the first minutes of the reference network run
- * inside the interpreter, at the board seam, and prints each line of the recording as
- * `REC <json>` between markers, for `test/recording.espruino.test.ts` to replay on Node.
+ * Entry of `dist/espruino-record.js`: records the first minutes of the reference network run inside
+ * the interpreter, at the board seam, and prints each line of the recording as `REC <json>` between
+ * markers, for `test/simulations/recording/recorder.espruino.test.ts` to replay on Node.
  * `RECORD_MS` (a global set before the bundle runs) shortens or lengthens it.
  */
 import { recordNetworkRun } from "../../simulations/recording/networkRecording.js";

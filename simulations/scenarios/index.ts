@@ -1,4 +1,7 @@
-/** Every scenario that ships, by name: what `npm run simulate` and `test/scenarios.test.ts` run. */
+/**
+ * Every scenario that ships, by name: what `npm run simulate` and
+ * `test/simulations/scenarios.test.ts` run.
+ */
 import type { Scenario } from "../scenario.js";
 import { scenario as alarmFlood } from "./alarm-flood.js";
 import { scenario as clockJump } from "./clock-jump.js";
