@@ -328,6 +328,11 @@ async function lowered(
     // characters: on a board a property name longer than 4 costs a JsVar more per object.
     // Here, before Babel writes class methods as `{key: "_name"}` strings it cannot follow.
     mangleProps: readable ? undefined : /^_[a-zA-Z]/,
+    // Class fields as assignments in the constructor, as TypeScript wrote them before ES2022: a
+    // field declared without a value is then no property at all until the constructor sets it,
+    // instead of a `__publicField(this, "name")` call per field and instance (the classes of
+    // the runtime are written for it: what stays unset is `declare`d).
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
     legalComments: "none",
     logLevel: "silent",
     plugins,
