@@ -156,8 +156,12 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
   const ordered = startOrder(specs);
   const specOf = (id: string) => ordered.find((s) => s.id === id);
   // The table's machines are of many types; XState's typed spawn overloads cannot follow them.
-  const spawnManager = (spec: ManagerSpec) =>
-    [spec.logic, { id: spec.id, systemId: spec.id, input: spec.input }] as [any, any];
+  // A call, not a spread of the arguments: a spread costs the device build Babel's helpers for
+  // iterables.
+  const spawnManager = (
+    enqueue: { spawnChild(logic: any, options: any): void },
+    spec: ManagerSpec,
+  ) => enqueue.spawnChild(spec.logic, { id: spec.id, systemId: spec.id, input: spec.input });
 
   return setup({
     types: {
@@ -205,7 +209,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
     }),
     entry: enqueueActions(({ context, event, enqueue }) => {
       enqueue({ type: "enableWatchdog", params: { timeoutMs: context.hardwareTimeoutMs } });
-      for (const spec of ordered) enqueue.spawnChild(...spawnManager(spec));
+      for (const spec of ordered) spawnManager(enqueue, spec);
       // Not SETTINGS_REFUSED: the profile is not a configuration version the ConfigManager holds.
       const start = startingSettings((event as unknown as { input: ControllerInput }).input);
       if ("error" in start) {
@@ -451,7 +455,7 @@ export function createControllerMachine(specs: readonly ManagerSpec[], effects: 
               const spec = specOf((event as { id: string }).id);
               if (!spec) return;
               enqueue.stopChild(spec.id);
-              enqueue.spawnChild(...spawnManager(spec));
+              spawnManager(enqueue, spec);
               // A new instance knows nothing: give it what its predecessor had been told.
               const section =
                 spec.configKey && context.config ? context.config[spec.configKey] : undefined;
