@@ -98,7 +98,7 @@ interface Scheduled {
   source: Actor;
   target: Actor;
   event: any;
-  id: string;
+  id: string | number;
 }
 
 const NOT_STARTED = 0;
@@ -180,7 +180,7 @@ export class System {
     target._send(event);
   }
 
-  schedule(source: Actor, target: Actor, event: any, delay: number, id: string): void {
+  schedule(source: Actor, target: Actor, event: any, delay: number, id: string | number): void {
     const key = `${source.sessionId}.${id}`;
     this.scheduled[key] = { source, target, event, id };
     // As XState: a second schedule under the same id leaves the first timer running.
@@ -191,7 +191,7 @@ export class System {
     }, delay);
   }
 
-  cancel(source: Actor, id: string): void {
+  cancel(source: Actor, id: string | number): void {
     const key = `${source.sessionId}.${id}`;
     const timer = this.timers[key];
     delete this.timers[key];
@@ -780,12 +780,12 @@ export class Actor implements ChartHost {
     }
   }
 
-  d(delay: string | number, type: string): void {
-    this._raise({ type }, delay, type, undefined);
+  d(delay: string | number, type: string, id: number): void {
+    this._raise({ type }, delay, id, undefined);
   }
 
-  c(type: string): void {
-    this._exec(() => this._defer(() => this.system.cancel(this, type)));
+  c(id: number): void {
+    this._exec(() => this._defer(() => this.system.cancel(this, id)));
   }
 
   v(src: string | number, id: string, input: number): void {
@@ -914,7 +914,12 @@ export class Actor implements ChartHost {
     }
   }
 
-  private _raise(event: any, delayRef: unknown, id: string | undefined, params: unknown): void {
+  private _raise(
+    event: any,
+    delayRef: unknown,
+    id: string | number | undefined,
+    params: unknown,
+  ): void {
     let delay: unknown;
     if (typeof delayRef === "string") {
       const named = (this.logic as MachineLogic).I("delays", delayRef);

@@ -19,10 +19,18 @@ export interface ChartHost {
   a(ref: string | number): void;
   /** Evaluates a guard: a name of `setup`'s guards, or a leaf index. */
   g(ref: string | number): boolean;
-  /** Schedules a state's `after` event: the delay in ms or the name of `setup`'s delay. */
-  d(delay: string | number, type: string): void;
-  /** Cancels a state's `after` event when it is left. */
-  c(type: string): void;
+  /**
+   * Schedules a state's `after` event: the delay in ms or the name of `setup`'s delay, the
+   * event's type, and the timer's id, its number in the chart (see `c`).
+   */
+  d(delay: string | number, type: string, id: number): void;
+  /**
+   * Cancels a state's `after` event when it is left, by its number: the timer's id is that
+   * number, not the event's type as in XState (no machine names a timer it did not start), so
+   * the type, 40 characters and more, is written once per event instead of twice, and the key
+   * the system files the timer under fits in one variable on a board.
+   */
+  c(id: number): void;
   /** Starts an invoked child: its source (name or leaf), id, and input leaf (-1: none). */
   v(src: string | number, id: string, input: number): void;
   /** Stops an invoked child when its state is left. */

@@ -209,11 +209,18 @@ export function compileChart(machine: AnyStateMachine): string {
   const block = (b: number, lines: string[]) => {
     if (lines.length > 0) blocks.push(`case ${b}: ${lines.join(" ")} return;`);
   };
-  const afterTypes = (node: Node) =>
-    Object.keys(node.config.after ?? {}).map((key) => {
-      const delay = Number.isNaN(+key) ? key : +key;
-      return { delay, type: `xstate.after.${delay}.${node.id}` };
-    });
+  // Each `after` event with its timer's id: its number in the chart (see `ChartHost.c`).
+  let afters = 0;
+  const afterEvents = new Map(
+    nodes.map((node) => [
+      node,
+      Object.keys(node.config.after ?? {}).map((key) => {
+        const delay = Number.isNaN(+key) ? key : +key;
+        return { delay, type: `xstate.after.${delay}.${node.id}`, id: afters++ };
+      }),
+    ]),
+  );
+  const afterTypes = (node: Node) => afterEvents.get(node) ?? [];
   nodes.forEach((node, i) => {
     const invokes = node.invoke.map((def, j) => {
       const config = list(node.config.invoke)[j] as { src: unknown; input?: unknown };
@@ -225,7 +232,7 @@ export function compileChart(machine: AnyStateMachine): string {
         .map((a) => `x.a(${ref(a)});`)
         .concat(
           afterTypes(node).map(
-            (d) => `x.d(${JSON.stringify(d.delay)}, ${JSON.stringify(d.type)});`,
+            (d) => `x.d(${JSON.stringify(d.delay)}, ${JSON.stringify(d.type)}, ${d.id});`,
           ),
         )
         .concat(
@@ -239,7 +246,7 @@ export function compileChart(machine: AnyStateMachine): string {
       n + i,
       list(node.config.exit)
         .map((a) => `x.a(${ref(a)});`)
-        .concat(afterTypes(node).map((d) => `x.c(${JSON.stringify(d.type)});`))
+        .concat(afterTypes(node).map((d) => `x.c(${d.id});`))
         .concat(invokes.map((v) => `x.s(${JSON.stringify(v.id)});`)),
     );
   });
