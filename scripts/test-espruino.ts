@@ -62,6 +62,15 @@ for (const file of ["dist/espruino.js", "dist/espruino-trace.js"]) {
 }
 
 const failures: string[] = [];
+/** The simulated services a section's device goes online against: its configuration and
+ * desired state waiting for it. */
+function labServices() {
+  const services = startServices({ clock: realClock, devices: [DEVICE] });
+  services.config.setDocument("lab", "bench", "espruino", { network: { backoffCapMs: 30_000 } });
+  services.state.setDesired("lab", "bench", "espruino", { logLevel: "debug" });
+  return services;
+}
+
 /** The device every section registers, as the simulated services know it. */
 const DEVICE = {
   deviceId: "espruino",
@@ -144,11 +153,7 @@ const REACHED = `{
   updates: !c.ota || (c.ota.getSnapshot().hasTag("ready") && c.ota.getSnapshot().context.lastError === null) }`;
 
 async function budgetRun(boardBin: string, { label, managers, budget, soakMs }: BudgetRun) {
-  const budgetServices = startServices({ clock: realClock, devices: [DEVICE] });
-  budgetServices.config.setDocument("lab", "bench", "espruino", {
-    network: { backoffCapMs: 30_000 },
-  });
-  budgetServices.state.setDesired("lab", "bench", "espruino", { logLevel: "debug" });
+  const budgetServices = labServices();
   const budgetNtp = new NtpServer({ clock: realClock, offsetMs: 60_000, stratum: 2 });
   const ntpOnLoopback = await serveUdpOnLoopback(budgetNtp.handler);
   const servedForBudget = await serveServicesOnLoopback(budgetServices);
@@ -323,9 +328,7 @@ await startUp("small board", SMALL_BOARD);
 // 3. The firmware against real services on loopback: registration (HMAC proof), the token
 // (verified on the device), the configuration (validated on the device), and an alarm raised on
 // the device delivered to the AlarmServer, over Espruino's HTTP.
-const services = startServices({ clock: realClock, devices: [DEVICE] });
-services.config.setDocument("lab", "bench", "espruino", { network: { backoffCapMs: 30_000 } });
-services.state.setDesired("lab", "bench", "espruino", { logLevel: "debug" });
+const services = labServices();
 const served = await serveServicesOnLoopback(services);
 try {
   const onlineRun = await runFromStorage({

@@ -50,6 +50,8 @@ export function lazyFunctions({ types: t }: { types: typeof BabelTypes }): Plugi
   return {
     name: "lazy-functions",
     pre(file) {
+      // Babel may keep one instance of the plugin for every program it transforms.
+      hot.clear();
       let module = "";
       for (const statement of file.ast.program.body) {
         module = moduleOf(statement) ?? module;
